@@ -1,0 +1,44 @@
+.PHONY: help install test lint typecheck unit demo bench reliability validate-examples clean
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install routerctl with dev tools
+
+lint: install  ## ruff check + format check
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install  ## mypy --strict on src
+	$(BIN)/mypy
+
+validate-examples: install  ## the shipped routers must validate
+	$(BIN)/routerctl validate routers/
+
+unit: install  ## pytest only
+	$(BIN)/pytest -q
+
+test: lint typecheck validate-examples unit  ## everything CI runs
+
+demo: install  ## emulator + validate -> plan -> apply -> plan (no changes)
+	$(PY) scripts/demo.py
+
+bench: install  ## performance figures, written to bench/README.md
+	$(PY) bench/run_all.py
+
+reliability: install  ## fault-injection suite summary table
+	$(PY) bench/reliability.py
+
+clean:  ## remove the venv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info src/*.egg-info

@@ -1,0 +1,75 @@
+"""routerctl: infrastructure as code for DigitalOcean Inference Routers.
+
+The public Python API (stable; `tests/test_public_api.py` pins it). Names are imported lazily
+so that `routerctl --help` does not pay for pydantic, httpx and deepdiff.
+
+    from routerctl import load_project, compute_plan, apply_plan, RouterClient
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "Action": "routerctl.plan",
+    "ApiError": "routerctl.errors",
+    "ApplyError": "routerctl.errors",
+    "ApplyResult": "routerctl.apply",
+    "Change": "routerctl.plan",
+    "ConfigError": "routerctl.errors",
+    "Emulator": "routerctl.emulator",
+    "ExitCode": "routerctl.errors",
+    "FieldChange": "routerctl.plan",
+    "Issue": "routerctl.errors",
+    "LiveRouter": "routerctl.models",
+    "Plan": "routerctl.plan",
+    "PlanError": "routerctl.errors",
+    "RouterClient": "routerctl.client",
+    "RouterSpec": "routerctl.models",
+    "RouterctlError": "routerctl.errors",
+    "SpecError": "routerctl.errors",
+    "apply_plan": "routerctl.apply",
+    "compute_plan": "routerctl.diff",
+    "load_plan": "routerctl.plan",
+    "load_project": "routerctl.project",
+    "load_routers": "routerctl.spec",
+    "render_plan": "routerctl.render",
+    "render_plan_json": "routerctl.render",
+    "render_plan_markdown": "routerctl.render",
+    "save_plan": "routerctl.plan",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from routerctl.apply import ApplyResult, apply_plan
+    from routerctl.client import RouterClient
+    from routerctl.diff import compute_plan
+    from routerctl.emulator import Emulator
+    from routerctl.errors import (
+        ApiError,
+        ApplyError,
+        ConfigError,
+        ExitCode,
+        Issue,
+        PlanError,
+        RouterctlError,
+        SpecError,
+    )
+    from routerctl.models import LiveRouter, RouterSpec
+    from routerctl.plan import Action, Change, FieldChange, Plan, load_plan, save_plan
+    from routerctl.project import load_project
+    from routerctl.render import render_plan, render_plan_json, render_plan_markdown
+    from routerctl.spec import load_routers
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'routerctl' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,3 @@
+from routerctl.cli import main
+
+main()

@@ -1,0 +1,234 @@
+"""Execute a Plan against the API: exactly the changes the user saw, in plan order, in
+parallel, stopping new work at the first failure and reporting every router's outcome.
+
+Confirmation lives in cli.py; the diff is never recomputed here. Deletes run only after every
+create and update succeeded, so a failed run leaves extra routers behind, never missing ones.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from routerctl.errors import ApiStatusError, ApplyError, ExitCode, PlanError, RouterctlError
+from routerctl.models import LiveRouter, spec_from_state
+from routerctl.plan import Action, Change, Plan, fingerprint
+
+DEFAULT_PARALLELISM = 4
+
+_DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
+
+
+class RouterWriter(Protocol):
+    """The part of RouterClient that apply needs (lets tests pass a fake)."""
+
+    def create_router(self, payload: dict[str, Any]) -> LiveRouter: ...
+    def update_router(self, uuid: str, payload: dict[str, Any]) -> LiveRouter: ...
+    def delete_router(self, uuid: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    action: Action
+    status: str  # created | updated | deleted | failed | skipped
+    uuid: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    renamed_from: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "action": self.action.value,
+            "status": self.status,
+            "uuid": self.uuid,
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
+            "renamed_from": self.renamed_from,
+        }
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    outcomes: tuple[Outcome, ...]
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for o in self.outcomes if o.status in ("created", "updated", "deleted"))
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed")
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if not self.failed and not self.count("skipped"):
+            return ExitCode.OK
+        return ExitCode.PARTIAL if self.done else ExitCode.ERROR
+
+    def summary_line(self) -> str:
+        parts = [
+            f"{self.count('created')} created",
+            f"{self.count('updated')} updated",
+            f"{self.count('deleted')} deleted",
+        ]
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        if self.count("skipped"):
+            parts.append(f"{self.count('skipped')} skipped")
+        head = "Apply complete" if self.exit_code is ExitCode.OK else "Apply stopped"
+        return f"{head}: {', '.join(parts)}."
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": "1.0",
+            "exit_code": int(self.exit_code),
+            "summary": {
+                status: self.count(status)
+                for status in ("created", "updated", "deleted", "failed", "skipped")
+            },
+            "outcomes": [o.to_dict() for o in self.outcomes],
+        }
+
+
+def payload_for(change: Change) -> dict[str, Any]:
+    """The full API body for a create or update (the plan stores normalised state)."""
+    if change.after is None:
+        raise PlanError(f"{change.name}: {change.action.value} has no desired state in the plan")
+    return spec_from_state(change.after).api_payload()
+
+
+def apply_plan(
+    plan: Plan,
+    client: RouterWriter,
+    *,
+    parallelism: int = DEFAULT_PARALLELISM,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> ApplyResult:
+    """Run every change of `plan`; raise ApplyError (carrying the result) if any failed."""
+    if parallelism < 1:
+        raise PlanError("--parallelism must be at least 1")
+    writes = [c for c in plan.changes if c.action is not Action.DELETE]
+    deletes = [c for c in plan.changes if c.action is Action.DELETE]
+    outcomes: dict[int, Outcome] = {}
+    stop = threading.Event()
+
+    def run(index: int, change: Change) -> Outcome:
+        started = clock()
+        try:
+            uuid = _execute(change, client)
+        except RouterctlError as exc:
+            stop.set()
+            return Outcome(
+                change.name,
+                change.action,
+                "failed",
+                change.uuid,
+                str(exc),
+                clock() - started,
+                change.renamed_from,
+            )
+        return Outcome(
+            change.name,
+            change.action,
+            _DONE[change.action],
+            uuid,
+            None,
+            clock() - started,
+            change.renamed_from,
+        )
+
+    ordered = list(enumerate(writes)) + [(len(writes) + i, c) for i, c in enumerate(deletes)]
+    phases = [ordered[: len(writes)], ordered[len(writes) :]]
+    interrupted = False
+    with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="apply") as pool:
+        for phase in phases:
+            pending = list(phase)
+            running: dict[Future[Outcome], int] = {}
+            try:
+                while pending or running:
+                    while pending and len(running) < parallelism and not stop.is_set():
+                        index, change = pending.pop(0)
+                        running[pool.submit(run, index, change)] = index
+                    if not running:
+                        break
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        index = running.pop(future)
+                        outcomes[index] = future.result()
+                        if on_outcome is not None:
+                            on_outcome(outcomes[index])
+            except KeyboardInterrupt:
+                # Threads cannot be cancelled mid-request: let in-flight calls finish so the
+                # report is true, then skip the rest.
+                interrupted = True
+                stop.set()
+                for future, index in running.items():
+                    outcomes[index] = future.result()
+            if stop.is_set():
+                break
+    changes = [c for _, c in ordered]
+    for index, change in enumerate(changes):
+        if index not in outcomes:
+            reason = "interrupted" if interrupted else "not started: an earlier change failed"
+            outcomes[index] = Outcome(
+                change.name,
+                change.action,
+                "skipped",
+                change.uuid,
+                reason,
+                renamed_from=change.renamed_from,
+            )
+            if on_outcome is not None:
+                on_outcome(outcomes[index])
+    result = ApplyResult(tuple(outcomes[i] for i in range(len(changes))))
+    if result.exit_code is not ExitCode.OK:
+        failed = [o for o in result.outcomes if o.status == "failed"]
+        first = f" First failure: {failed[0].name}: {failed[0].error}" if failed else ""
+        raise ApplyError(result.summary_line() + first, result, result.exit_code)
+    return result
+
+
+def _execute(change: Change, client: RouterWriter) -> str | None:
+    if change.action is Action.CREATE:
+        return client.create_router(payload_for(change)).uuid
+    if change.uuid is None:
+        raise PlanError(f"{change.name}: {change.action.value} without a uuid in the plan")
+    if change.action is Action.UPDATE:
+        return client.update_router(change.uuid, payload_for(change)).uuid
+    try:
+        client.delete_router(change.uuid)
+    except ApiStatusError as exc:
+        if exc.status != 404:
+            raise
+        # Already gone (deleted concurrently or by an interrupted earlier run): converged.
+    return change.uuid
+
+
+def stale_changes(plan: Plan, live: Sequence[LiveRouter]) -> list[str]:
+    """Why a saved plan no longer matches live state (empty list = safe to apply)."""
+    by_uuid = {r.uuid: r for r in live}
+    names = {r.name for r in live}
+    problems = []
+    for change in plan.changes:
+        if change.action is Action.CREATE:
+            if change.name in names:
+                problems.append(f"{change.name}: now exists live (created since the plan)")
+            continue
+        current = by_uuid.get(change.uuid or "")
+        if current is None:
+            problems.append(f"{change.name}: uuid {change.uuid} no longer exists live")
+            continue
+        now = fingerprint(current.uuid, current.to_spec().state())
+        if now != change.fingerprint:
+            problems.append(f"{change.name}: changed live since the plan was made")
+    return problems

@@ -1,0 +1,552 @@
+"""The click commands: parse options, call the library, render, map errors to exit codes.
+
+Glue only. Heavy modules (pydantic, httpx, deepdiff) are imported inside the commands that
+need them so `routerctl --help` stays fast. The one place errors become exit codes is
+`RouterctlGroup.main`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+from routerctl.errors import ExitCode, RouterctlError
+
+if TYPE_CHECKING:
+    from routerctl.client import RouterClient
+
+    from routerctl.errors import Issue
+    from routerctl.plan import Plan
+    from routerctl.project import Project
+    from routerctl.spec import LoadResult
+
+F = TypeVar("F", bound=Callable[..., Any])
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+FORMATS = click.Choice(["text", "json", "markdown"])
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("routerctl")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0+unknown"
+
+
+class RouterctlGroup(click.Group):
+    """Maps every outcome to the documented exit codes (see README): usage errors are 64,
+    never 2, so a typo cannot look like "changes present" to a CI script."""
+
+    def main(self, *args: Any, **kwargs: Any) -> NoReturn:
+        kwargs["standalone_mode"] = False
+        debug = "--debug" in sys.argv[1:] or os.environ.get("ROUTERCTL_DEBUG") == "1"
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            exc.show()
+            sys.exit(ExitCode.USAGE)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(ExitCode.ERROR)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(ExitCode.ERROR)
+        except RouterctlError as exc:
+            if debug:
+                raise
+            _report_error(exc)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _report_error(exc: RouterctlError) -> None:
+    from routerctl.errors import ApplyError, SpecError
+
+    if isinstance(exc, SpecError):
+        for issue in exc.issues:
+            click.echo(issue.format(), err=True)
+        errors = sum(1 for i in exc.issues if i.severity == "error")
+        warnings = len(exc.issues) - errors
+        click.echo(f"routerctl: {_n(errors, 'error')}, {_n(warnings, 'warning')}", err=True)
+        return
+    if isinstance(exc, ApplyError):
+        # The per-router report was already printed; this is the closing line.
+        click.echo(f"routerctl: {exc}", err=True)
+        return
+    click.echo(f"routerctl: error: {exc}", err=True)
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _use_color(no_color: bool) -> bool:
+    if no_color or "NO_COLOR" in os.environ:
+        return False
+    return sys.stdout.isatty()
+
+
+@click.group(cls=RouterctlGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(_version(), "-V", "--version", prog_name="routerctl")
+@click.option("--debug", is_flag=True, help="Log API calls (never the token) and show tracebacks.")
+def cli(debug: bool) -> None:
+    """Infrastructure as code for DigitalOcean Inference Routers.
+
+    Router files (routers/*.yaml) are the source of truth; `plan` shows what would change on
+    the live routers, `apply` makes the calls.
+
+    \b
+    Exit codes: 0 ok / no changes, 1 error, 2 changes present (--detailed-exitcode),
+                3 apply partly done, 64 command-line usage error.
+    """
+    if debug:
+        os.environ["ROUTERCTL_DEBUG"] = "1"
+
+
+# --- shared options -------------------------------------------------------------------------
+
+
+def project_options(func: F) -> F:
+    """--dir, --env and --config: every command that reads router files takes them."""
+    func = click.option(
+        "--config",
+        "config",
+        type=click.Path(dir_okay=False),
+        help="Project settings file. [default: ./routerctl.yaml if present]",
+    )(func)
+    func = click.option(
+        "--env",
+        "env",
+        envvar="ROUTERCTL_ENV",
+        help="Environment from routerctl.yaml (name prefix/suffix, overlays, API URL).",
+    )(func)
+    return click.option(
+        "--dir",
+        "directory",
+        type=click.Path(file_okay=False),
+        help="Directory of router files. [default: routers/ or `dir:` in routerctl.yaml]",
+    )(func)
+
+
+def api_options(func: F) -> F:
+    """Where the API is and how to authenticate (flags override the environment)."""
+    func = click.option(
+        "--token-file",
+        type=click.Path(dir_okay=False),
+        help="Read the API token from this file instead of DIGITALOCEAN_TOKEN.",
+    )(func)
+    return click.option(
+        "--api-url",
+        envvar="DIGITALOCEAN_API_URL",
+        help="API base URL. [env: DIGITALOCEAN_API_URL; default: https://api.digitalocean.com]",
+    )(func)
+
+
+def _project(directory: str | None, env: str | None, config: str | None) -> Project:
+    from routerctl.project import load_project
+
+    return load_project(config=config, environment=env, directory=directory)
+
+
+@contextmanager
+def _client(
+    project: Project, api_url: str | None, token_file: str | None, parallelism: int = 8
+) -> Iterator[RouterClient]:
+    from routerctl.client import RouterClient, resolve_api_url, resolve_token
+
+    environ: dict[str, str] = dict(os.environ)
+    token_env = project.token_env()
+    if token_env:
+        if not environ.get(token_env):
+            from routerctl.errors import ConfigError
+
+            raise ConfigError(
+                f"environment {project.environment!r} reads its token from ${token_env}, "
+                "which is not set"
+            )
+        environ["DIGITALOCEAN_TOKEN"] = environ[token_env]
+    token = resolve_token(token_file=token_file, environ=environ)
+    url = resolve_api_url(project.api_url(api_url), environ)
+    debug = os.environ.get("ROUTERCTL_DEBUG") == "1"
+    with RouterClient(
+        token=token,
+        base_url=url,
+        parallelism=parallelism,
+        on_event=(lambda line: _err(f"debug: {line}")) if debug else None,
+    ) as client:
+        yield client
+
+
+def _print_warnings(result: LoadResult) -> None:
+    for issue in result.warnings:
+        _err(issue.format())
+
+
+def _load_desired(project: Project, strict: bool = False) -> LoadResult:
+    from routerctl.errors import SpecError
+
+    result = project.load()
+    if result.errors or (strict and result.warnings):
+        raise SpecError(result.issues)
+    _print_warnings(result)
+    return result
+
+
+# --- validate --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@project_options
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--online", is_flag=True, help="Also check model ids and task slugs against the live catalog."
+)
+@api_options
+def validate(
+    paths: tuple[str, ...],
+    directory: str | None,
+    env: str | None,
+    config: str | None,
+    strict: bool,
+    fmt: str,
+    online: bool,
+    api_url: str | None,
+    token_file: str | None,
+) -> int:
+    """Check router files offline: schema, rules, cross-file checks.
+
+    Reports every problem in every file as `path:line:col: location: message`.
+
+    \b
+    Example:
+      routerctl validate                 # routers/
+      routerctl validate routers/triage-router.yaml --strict
+    """
+    import json
+
+    from routerctl.catalog import check_catalog
+
+    project = _project(directory, env, config)
+    result = project.load(list(paths))
+    issues: list[Issue] = list(result.issues)
+    if online and not result.errors:
+        with _client(project, api_url, token_file) as client:
+            issues += check_catalog(
+                result.routers, client.list_models(), client.list_task_presets()
+            )
+    issues.sort()
+    errors = [i for i in issues if i.severity == "error"]
+    warnings = [i for i in issues if i.severity == "warning"]
+    failed = bool(errors) or (strict and bool(warnings))
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "valid": not failed,
+                    "files": result.files,
+                    "routers": [r.spec.name for r in result.routers],
+                    "errors": len(errors),
+                    "warnings": len(warnings),
+                    "issues": [i.as_dict() for i in issues],
+                },
+                indent=2,
+            )
+        )
+    else:
+        for issue in issues:
+            click.echo(issue.format())
+        verdict = "invalid" if failed else "valid"
+        click.echo(
+            f"{_n(result.files, 'file')} {verdict}: {_n(len(result.routers), 'router')}, "
+            f"{_n(len(errors), 'error')}, {_n(len(warnings), 'warning')}."
+        )
+    return ExitCode.ERROR if failed else ExitCode.OK
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the router file format (for editor autocomplete).
+
+    \b
+    Add this first line to a router file to use it with the YAML language server:
+      # yaml-language-server: $schema=../schema/router.schema.json
+    """
+    from routerctl.schema import router_schema_json
+
+    click.echo(router_schema_json(), nl=False)
+
+
+# --- plan ------------------------------------------------------------------------------------
+
+
+def _make_plan(
+    project: Project,
+    client: RouterClient,
+    *,
+    targets: Sequence[str],
+    prune: bool,
+    api_url: str,
+) -> Plan:
+    from routerctl.diff import compute_plan
+
+    result = _load_desired(project)
+    live = client.list_routers()
+    prune_settings = project.prune_settings
+    plan = compute_plan(
+        result.specs,
+        live,
+        prune=prune,
+        prune_scope=prune_settings.scope,
+        protect=prune_settings.protect,
+        targets=targets,
+        environment=project.environment,
+        api_url=api_url,
+    )
+    return _with_costs(project, plan)
+
+
+def _with_costs(project: Project, plan: Plan) -> Plan:
+    """Add the monthly cost delta when routerctl.yaml has a traffic profile."""
+    if not project.settings.traffic:
+        return plan
+    from routerctl.costplan import plan_costs
+
+    return plan_costs(plan, project.settings.traffic)
+
+
+@cli.command()
+@project_options
+@click.option("--target", "targets", multiple=True, help="Only this router (repeatable).")
+@click.option("--prune", is_flag=True, help="Plan deletes of in-scope routers with no file.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Save the plan for `apply FILE`.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error)."
+)
+@click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True)
+@api_options
+def plan(
+    directory: str | None,
+    env: str | None,
+    config: str | None,
+    targets: tuple[str, ...],
+    prune: bool,
+    out: str | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    no_color: bool,
+    parallelism: int,
+    api_url: str | None,
+    token_file: str | None,
+) -> int:
+    """Show what apply would change on the live routers.
+
+    \b
+    Example:
+      routerctl plan
+      routerctl plan --format markdown --detailed-exitcode   # PR comment / drift check
+      routerctl plan --out plan.json && routerctl apply plan.json
+    """
+    from routerctl.plan import save_plan
+    from routerctl.render import render_plan_as
+
+    project = _project(directory, env, config)
+    with _client(project, api_url, token_file, parallelism) as client:
+        result = _make_plan(project, client, targets=targets, prune=prune, api_url=client.base_url)
+    click.echo(render_plan_as(result, fmt, color=_use_color(no_color)), nl=False)
+    if out:
+        save_plan(result, out)
+        _err(f"Saved plan to {out}; apply it with: routerctl apply {out}")
+    if detailed_exitcode and not result.is_empty:
+        return ExitCode.CHANGES
+    return ExitCode.OK
+
+
+# --- apply -----------------------------------------------------------------------------------
+
+
+def _stdin_is_tty() -> bool:
+    return sys.stdin.isatty()
+
+
+@cli.command()
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False))
+@project_options
+@click.option("--target", "targets", multiple=True, help="Only this router (repeatable).")
+@click.option("--prune", is_flag=True, help="Also delete in-scope routers with no file.")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
+@api_options
+def apply(
+    planfile: str | None,
+    directory: str | None,
+    env: str | None,
+    config: str | None,
+    targets: tuple[str, ...],
+    prune: bool,
+    auto_approve: bool,
+    parallelism: int,
+    fmt: str,
+    no_color: bool,
+    api_url: str | None,
+    token_file: str | None,
+) -> int:
+    """Make the live routers match the files (or apply a saved plan exactly).
+
+    Without PLANFILE: computes a fresh plan, shows it, asks for `yes` (or --auto-approve).
+    With PLANFILE: re-reads every router it touches and refuses if any changed since the plan
+    was made; a reviewed plan needs no prompt.
+
+    \b
+    Example:
+      routerctl apply
+      routerctl apply --auto-approve --prune
+      routerctl apply plan.json
+    """
+    import json
+
+    from routerctl.apply import apply_plan, stale_changes
+    from routerctl.errors import ApplyError, ConfigError, PlanError
+    from routerctl.plan import load_plan
+    from routerctl.render import render_plan
+
+    project = _project(directory, env, config)
+    color = _use_color(no_color)
+    show = (lambda text: _err(text.rstrip("\n"))) if fmt == "json" else click.echo
+    with _client(project, api_url, token_file, max(parallelism, 8)) as client:
+        if planfile:
+            the_plan = load_plan(planfile)
+            if the_plan.api_url and the_plan.api_url != client.base_url:
+                raise PlanError(
+                    f"{planfile} was made for {the_plan.api_url}, not {client.base_url}; "
+                    "re-plan against this API"
+                )
+            if (the_plan.environment or None) != (project.environment or None):
+                raise PlanError(
+                    f"{planfile} was made for environment {the_plan.environment or 'default'!r}, "
+                    f"not {project.environment or 'default'!r}"
+                )
+            problems = stale_changes(the_plan, client.list_routers())
+            if problems:
+                raise PlanError(
+                    f"saved plan {planfile} is stale, nothing applied: {'; '.join(problems)}. "
+                    "Run `routerctl plan --out` again and review it"
+                )
+        else:
+            the_plan = _make_plan(
+                project, client, targets=targets, prune=prune, api_url=client.base_url
+            )
+        show(render_plan(the_plan, color=color).rstrip("\n"))
+        if the_plan.is_empty:
+            if fmt == "json":
+                click.echo(json.dumps({"format_version": "1.0", "exit_code": 0, "outcomes": []}))
+            return ExitCode.OK
+        if not planfile and not auto_approve:
+            if not _stdin_is_tty():
+                raise ConfigError(
+                    "refusing to apply without confirmation: no terminal to ask on. "
+                    "Pass --auto-approve, or apply a reviewed plan file"
+                )
+            answer = click.prompt(
+                "\nApply these changes? Only 'yes' is accepted", default="", show_default=False
+            )
+            if answer.strip() != "yes":
+                _err("Apply cancelled; nothing was changed.")
+                return ExitCode.ERROR
+
+        def progress(outcome: Any) -> None:
+            mark = {"failed": "✗", "skipped": "·"}.get(outcome.status, "✓")
+            detail = f": {outcome.error}" if outcome.error else ""
+            _err(f"{mark} {outcome.name}: {outcome.status}{detail}")
+
+        try:
+            result = apply_plan(the_plan, client, parallelism=parallelism, on_outcome=progress)
+        except ApplyError as exc:
+            _emit_apply(exc.result, fmt, color)
+            raise
+    _emit_apply(result, fmt, color)
+    return ExitCode.OK
+
+
+def _emit_apply(result: Any, fmt: str, color: bool) -> None:
+    import json
+
+    from routerctl.render import render_apply_result
+
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(render_apply_result(result, color=color), nl=False)
+
+
+# --- emulator --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Persist here.")
+@click.option("--rate-limit", type=click.IntRange(1), help="Requests per minute before 429.")
+@click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Added latency.")
+@click.option("--summary-list", is_flag=True, help="List responses carry summaries only.")
+def emulator(
+    host: str,
+    port: int,
+    state_file: str | None,
+    rate_limit: int | None,
+    latency_ms: float,
+    summary_list: bool,
+) -> None:
+    """Run a local stand-in for the DigitalOcean router API (and the inference route).
+
+    \b
+    Example:
+      routerctl emulator --port 8080 --state /tmp/routers.json &
+      DIGITALOCEAN_API_URL=http://127.0.0.1:8080 DIGITALOCEAN_TOKEN=dev routerctl plan
+    """
+    from routerctl.emulator import Emulator
+
+    server = Emulator(
+        host=host,
+        port=port,
+        state_file=state_file,
+        rate_limit_per_minute=rate_limit,
+        latency_ms=latency_ms,
+        summary_list=summary_list,
+    )
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        _err(f"warning: binding {host}: the emulator accepts any token; keep it off networks")
+    server.start()
+    _err(f"routerctl emulator listening on {server.url} (Ctrl-C to stop)")
+    click.echo(server.url)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        _err("emulator stopped")
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="routerctl")

@@ -1,0 +1,41 @@
+"""Shared fixtures: a clean environment for every test, and the test secrets.
+
+The two secrets below are scanned for in every captured output by the secrets test: they must
+never appear in anything routerctl prints, logs or writes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+TEST_TOKEN = "dop_v1_c0ffee5ecret0000000000000000000000000000000000000000000000000000"
+TEST_MODEL_KEY = "sk-do-m0de1acce55key00000000000000000000"
+
+_CLEARED_PREFIXES = ("DIGITALOCEAN_", "ROUTERCTL_", "MODEL_ACCESS_KEY", "GRADIENT_")
+
+
+@pytest.fixture(autouse=True)
+def clean_environ() -> Iterator[None]:
+    """Tests never inherit a developer's real token, API URL or colour settings."""
+    saved = dict(os.environ)
+    for key in list(os.environ):
+        if key.startswith(_CLEARED_PREFIXES) or key in ("NO_COLOR", "FORCE_COLOR"):
+            del os.environ[key]
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture
+def api_token() -> str:
+    return TEST_TOKEN
+
+
+@pytest.fixture
+def model_key() -> str:
+    return TEST_MODEL_KEY
