@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## create .venv and install routerctl with dev tools
 
 lint: install  ## ruff check + format check
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 typecheck: install  ## mypy --strict on src
 	$(BIN)/mypy

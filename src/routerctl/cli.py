@@ -20,7 +20,6 @@ from routerctl.errors import ExitCode, RouterctlError
 
 if TYPE_CHECKING:
     from routerctl.client import RouterClient
-
     from routerctl.errors import Issue
     from routerctl.plan import Plan
     from routerctl.project import Project
@@ -318,16 +317,20 @@ def _make_plan(
         environment=project.environment,
         api_url=api_url,
     )
-    return _with_costs(project, plan)
+    return _with_costs(project, plan, client)
 
 
-def _with_costs(project: Project, plan: Plan) -> Plan:
-    """Add the monthly cost delta when routerctl.yaml has a traffic profile."""
+def _with_costs(project: Project, plan: Plan, client: RouterClient) -> Plan:
+    """Add the monthly cost before → after when routerctl.yaml has a traffic profile."""
     if not project.settings.traffic:
         return plan
-    from routerctl.costplan import plan_costs
+    from routerctl.costplan import for_environment, load_profile, plan_costs, resolve_prices
 
-    return plan_costs(plan, project.settings.traffic)
+    profile = load_profile(project.settings.traffic, None, str(project.settings_path))
+    if profile is None:
+        return plan
+    prices = resolve_prices(fetch_models=client.list_models, prices_file=None, warn=_err)
+    return plan_costs(plan, for_environment(profile, project.overlay), prices)
 
 
 @cli.command()
@@ -496,6 +499,150 @@ def _emit_apply(result: Any, fmt: str, color: bool) -> None:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         click.echo(render_apply_result(result, color=color), nl=False)
+
+
+# --- cost ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("names", nargs=-1)
+@project_options
+@click.option("--profile", type=click.Path(dir_okay=False), help="Traffic profile YAML.")
+@click.option("--prices", "prices_file", type=click.Path(dir_okay=False), help="Price overrides.")
+@click.option("--compare", multiple=True, metavar="MODEL", help="Also cost every task on MODEL.")
+@click.option(
+    "--compare-every-task",
+    is_flag=True,
+    help="Comparisons run every task on every request (a hardcoded app), ignoring shares.",
+)
+@click.option("--offline", is_flag=True, help="Do not fetch the live catalog; cached/shipped.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
+@api_options
+def cost(
+    names: tuple[str, ...],
+    directory: str | None,
+    env: str | None,
+    config: str | None,
+    profile: str | None,
+    prices_file: str | None,
+    compare: tuple[str, ...],
+    compare_every_task: bool,
+    offline: bool,
+    fmt: str,
+    no_color: bool,
+    api_url: str | None,
+    token_file: str | None,
+) -> int:
+    """Estimate each router's monthly cost from a traffic profile.
+
+    Prices: the live model catalog when a token is set (cached for offline use), else the
+    cache or the price file shipped with routerctl; --prices FILE overrides. A model without a
+    known price is reported, never priced at 0.
+
+    \b
+    Example:
+      routerctl cost --compare llama3.3-70b-instruct --compare anthropic-claude-opus-4.7
+    """
+    from routerctl.cost import estimate_project
+    from routerctl.costplan import for_environment, load_profile, resolve_prices
+    from routerctl.errors import ConfigError
+    from routerctl.render_cost import render_cost_json, render_cost_markdown, render_cost_text
+
+    project = _project(directory, env, config)
+    traffic = load_profile(project.settings.traffic, profile, str(project.settings_path))
+    if traffic is None:
+        raise ConfigError(
+            "no traffic profile: add `traffic:` to routerctl.yaml or pass --profile FILE "
+            "(see README, 'Cost')"
+        )
+    traffic = for_environment(traffic, project.overlay)
+    specs = [s for s in _load_desired(project).specs if not names or s.name in names]
+    has_token = bool(
+        token_file
+        or os.environ.get("DIGITALOCEAN_TOKEN")
+        or os.environ.get("DIGITALOCEAN_ACCESS_TOKEN")
+    )
+    if has_token and not offline:
+        with _client(project, api_url, token_file) as client:
+            prices = resolve_prices(
+                fetch_models=client.list_models, prices_file=prices_file, warn=_err
+            )
+    else:
+        prices = resolve_prices(fetch_models=None, prices_file=prices_file, warn=_err)
+    reports, warnings = estimate_project(
+        specs, traffic, prices, compare=compare, all_tasks_every_request=compare_every_task
+    )
+    if fmt == "json":
+        click.echo(render_cost_json(reports, warnings=warnings), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_cost_markdown(reports, warnings=warnings), nl=False)
+    else:
+        text = render_cost_text(reports, warnings=warnings, color=_use_color(no_color))
+        click.echo(text, nl=False)
+    return ExitCode.OK
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+@cli.command("import")
+@click.argument("names", nargs=-1)
+@click.option("--all", "all_routers", is_flag=True, help="Every live router not yet in the files.")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@project_options
+@api_options
+def import_(
+    names: tuple[str, ...],
+    all_routers: bool,
+    force: bool,
+    directory: str | None,
+    env: str | None,
+    config: str | None,
+    api_url: str | None,
+    token_file: str | None,
+) -> int:
+    """Write router files for live routers (adopt routers made in the control panel).
+
+    One file per router, `<name>.yaml`, deterministic and schema-annotated. Existing files are
+    never overwritten without --force. Afterwards `routerctl plan` shows no changes for them.
+
+    \b
+    Example:
+      routerctl import triage-router
+      routerctl import --all && routerctl plan
+    """
+    from routerctl.importer import declared_names, plan_import, write_files
+
+    project = _project(directory, env, config)
+    overlay = project.overlay
+
+    def base_name(live_name: str) -> str | None:
+        if overlay is None:
+            return live_name
+        prefix, suffix = overlay.name_prefix, overlay.name_suffix
+        if not (live_name.startswith(prefix) and live_name.endswith(suffix)):
+            return None
+        return live_name[len(prefix) : len(live_name) - len(suffix)]
+
+    with _client(project, api_url, token_file) as client:
+        live = client.list_routers()
+    files = plan_import(
+        live,
+        names=names,
+        all_routers=all_routers,
+        directory=project.router_dir,
+        force=force,
+        managed=declared_names(project.router_dir),
+        base_name=base_name,
+    )
+    write_files(files)
+    for item in files:
+        click.echo(f"wrote {item.path}")
+        for warning in item.warnings:
+            _err(warning)
+    _err(f"Imported {_n(len(files), 'router')}. Review the files, then `routerctl plan`.")
+    return ExitCode.OK
 
 
 # --- emulator --------------------------------------------------------------------------------
