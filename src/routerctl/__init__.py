@@ -40,7 +40,34 @@ _EXPORTS = {
     "save_plan": "routerctl.plan",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Action",
+    "ApiError",
+    "ApplyError",
+    "ApplyResult",
+    "Change",
+    "ConfigError",
+    "Emulator",
+    "ExitCode",
+    "FieldChange",
+    "Issue",
+    "LiveRouter",
+    "Plan",
+    "PlanError",
+    "RouterClient",
+    "RouterSpec",
+    "RouterctlError",
+    "SpecError",
+    "apply_plan",
+    "compute_plan",
+    "load_plan",
+    "load_project",
+    "load_routers",
+    "render_plan",
+    "render_plan_json",
+    "render_plan_markdown",
+    "save_plan",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from routerctl.apply import ApplyResult, apply_plan

@@ -6,9 +6,11 @@ This is the only module that imports yaml. It never touches the network.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import fnmatch
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +65,13 @@ class Document:
             key = key[:-1]
         return self.marks.get((), (1, 1))
 
+    def known_depth(self, loc: Sequence[str | int]) -> int:
+        """Length of the longest prefix of `loc` that this document has a position for."""
+        key = tuple(loc)
+        while key and key not in self.marks:
+            key = key[:-1]
+        return len(key)
+
     def issue(
         self,
         loc: Sequence[str | int],
@@ -71,15 +80,13 @@ class Document:
         severity: Severity = "error",
         code: str = "",
     ) -> Issue:
-        # A value that came from the overlay is reported at the overlay's line.
+        # A value that came from the overlay is reported at the overlay's line: the overlay
+        # knows `loc` at least as deeply as the base file does (mappings merge, values replace).
         source: Document = self
-        if self.overlay is not None:
-            key = tuple(loc)
-            while key:
-                if key in self.overlay.marks:
-                    source = self.overlay
-                    break
-                key = key[:-1]
+        if self.overlay is not None and self.overlay.known_depth(loc) >= max(
+            self.known_depth(loc), 1
+        ):
+            source = self.overlay
         line, col = source.mark(loc)
         return Issue(source.path, line, col, format_loc(loc), message, severity, code)
 
@@ -120,7 +127,7 @@ def format_loc(loc: Iterable[str | int]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z0-9_.-]+", part):
+        elif re.fullmatch(r"[A-Za-z0-9_-]+", part):
             out += f".{part}" if out else part
         else:
             out += f"[{part!r}]"
@@ -129,10 +136,16 @@ def format_loc(loc: Iterable[str | int]) -> str:
 
 # --- reading YAML ---------------------------------------------------------------------------
 
-
-class _Budget:
-    def __init__(self) -> None:
-        self.nodes = 0
+MAX_DEPTH = 32  # a router file nests 4 deep (tasks.<key>.models[i]); more is a mistake or abuse
+# libyaml's composer recurses in C and overflows the stack (a segfault, not an exception) near
+# 20,000 levels. Each level costs at least one character, so shorter texts are composed as they
+# are and longer ones get a streaming depth check first.
+_DEPTH_SCAN_ABOVE = 4096
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_STR_TAG = "tag:yaml.org,2002:str"
+_NULL_TAG = "tag:yaml.org,2002:null"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class _Problem(Exception):
@@ -141,21 +154,51 @@ class _Problem(Exception):
         self.line, self.col, self.loc, self.message, self.code = line, col, loc, message, code
 
 
+def _kind(value: Any) -> str:
+    """How a YAML value reads to a person: 'a string', 'a number (3)', 'null' …"""
+    if value is None:
+        return "null (an empty value)"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, datetime.date):
+        return f"a date ({value.isoformat()})"
+    if isinstance(value, bytes):
+        return "binary data"
+    return f"a {type(value).__name__}"  # pragma: no cover - safe YAML has no other types
+
+
 def read_document(path: str | Path, *, required_mapping: bool = True) -> Document:
     """Read one YAML file safely. Raises SpecError (one issue) on anything unreadable."""
     name = str(path)
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise SpecError([Issue(name, 1, 1, "", f"cannot read file: {exc.strerror}")]) from None
+        reason = exc.strerror or str(exc)
+        raise SpecError(
+            [Issue(name, 1, 1, "", f"cannot read file: {reason}", "error", "io")]
+        ) from None
     return parse_document(raw, name, required_mapping=required_mapping)
 
 
 def parse_document(raw: bytes, name: str, *, required_mapping: bool = True) -> Document:
-    """Parse bytes as one YAML document; see read_document."""
+    """Parse bytes as one YAML document; see read_document.
 
-    def fail(line: int, col: int, message: str, code: str) -> SpecError:
-        return SpecError([Issue(name, line, col, "", message, "error", code)])
+    Refuses, with one located issue each: more than MAX_FILE_BYTES, bytes that are not UTF-8,
+    YAML syntax errors, an empty document, duplicate keys, non-string keys, merge keys (<<),
+    tags other than the standard ones, nesting deeper than MAX_DEPTH, recursive aliases, and
+    alias expansion beyond MAX_NODES values.
+    """
+
+    def fail(line: int, col: int, message: str, code: str, loc: Path_ = ()) -> SpecError:
+        return SpecError([Issue(name, line, col, format_loc(loc), message, "error", code)])
 
     if len(raw) > MAX_FILE_BYTES:
         raise fail(
@@ -179,15 +222,21 @@ def parse_document(raw: bytes, name: str, *, required_mapping: bool = True) -> D
     if "\x00" in text:
         raise fail(1, 1, "file contains NUL bytes; is it a binary file?", "not-utf8")
     try:
+        if len(text) > _DEPTH_SCAN_ABOVE:
+            _check_depth(text)
         node = yaml.compose(text, Loader=_Loader)
+    except _Problem as deep:
+        raise fail(deep.line, deep.col, deep.message, deep.code) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "cannot parse"
         raise fail(line, col, f"invalid YAML: {problem}", "yaml-syntax") from None
-    except yaml.YAMLError as exc:
+    except yaml.YAMLError as exc:  # pragma: no cover - libyaml reports marks for all it raises
         raise fail(1, 1, f"invalid YAML: {exc}", "yaml-syntax") from None
-    if node is None:
+    except RecursionError:  # pragma: no cover - only the pure-Python composer recurses
+        raise fail(1, 1, _too_deep(), "too-deep") from None
+    if node is None or (node.tag == _NULL_TAG and node.value == ""):  # nothing, or a bare `---`
         raise fail(
             1,
             1,
@@ -195,27 +244,16 @@ def parse_document(raw: bytes, name: str, *, required_mapping: bool = True) -> D
             "empty",
         )
     doc = Document(name, None)
-    constructor = _Loader("")
+    builder = _Builder(doc.marks)
     try:
-        doc.data = _construct(node, (), doc.marks, constructor, _Budget())
+        doc.data = builder.build(node, (), 0)
     except _Problem as problem:
-        raise SpecError(
-            [
-                Issue(
-                    name,
-                    problem.line,
-                    problem.col,
-                    format_loc(problem.loc),
-                    problem.message,
-                    "error",
-                    problem.code,
-                )
-            ]
-        ) from None
+        raise fail(problem.line, problem.col, problem.message, problem.code, problem.loc) from None
     finally:
-        constructor.dispose()
+        builder.constructor.dispose()
     if required_mapping and not isinstance(doc.data, dict):
-        kind = "a list" if isinstance(doc.data, list) else f"a {type(doc.data).__name__} scalar"
+        kind = _kind(doc.data)
+        kind = kind.split(" (", 1)[0] if isinstance(doc.data, str) else kind
         raise fail(
             1,
             1,
@@ -226,51 +264,122 @@ def parse_document(raw: bytes, name: str, *, required_mapping: bool = True) -> D
     return doc
 
 
-def _construct(
-    node: yaml.Node,
-    loc: Path_,
-    marks: dict[Path_, tuple[int, int]],
-    constructor: yaml.SafeLoader,
-    budget: _Budget,
-) -> Any:
-    budget.nodes += 1
-    if budget.nodes > MAX_NODES:
-        raise _Problem(
-            node.start_mark.line + 1,
-            node.start_mark.column + 1,
-            loc,
-            f"document expands to more than {MAX_NODES:,} values (YAML anchors/aliases?); "
-            "refusing to expand it",
-            "alias-bomb",
-        )
-    marks.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
-    if isinstance(node, yaml.MappingNode):
+def _too_deep() -> str:
+    return f"values are nested more than {MAX_DEPTH} levels deep; a router file needs 4"
+
+
+def _check_depth(text: str) -> None:
+    """Stream the parser's events (libyaml's parser does not recurse) and stop at MAX_DEPTH."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                raise _Problem(line, col, (), _too_deep(), "too-deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+class _Builder:
+    """Turns a composed node tree into plain data, recording the line/col of every key and
+    item, and refusing what a router file never needs (see parse_document)."""
+
+    def __init__(self, marks: dict[Path_, tuple[int, int]]) -> None:
+        self.marks = marks
+        self.constructor = _Loader("")
+        self.nodes = 0
+        self.open: set[int] = set()  # collections being built: one seen again is a cycle
+
+    def scalar(self, node: yaml.ScalarNode, loc: Path_) -> Any:
+        if node.tag == _STR_TAG:  # most values: what the constructor would return, but cheaper
+            return node.value
+        try:
+            return self.constructor.construct_object(node)
+        except yaml.YAMLError:
+            raise _Problem(
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+                loc,
+                f"unsupported YAML tag {node.tag!r}; router files use plain values",
+                "yaml-tag",
+            ) from None
+
+    def build(self, node: yaml.Node, loc: Path_, depth: int) -> Any:
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            # Aliases share nodes, so `line` is the anchor's; the top-level key is where to look.
+            top_line, top_col = self.marks.get(loc[:1], (line, col))
+            raise _Problem(
+                top_line,
+                top_col,
+                loc[:1],
+                f"document expands to more than {MAX_NODES:,} values (YAML anchors/aliases?); "
+                "refusing to expand it",
+                "alias-bomb",
+            )
+        self.marks.setdefault(loc, (line, col))
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, loc)
+        if depth >= MAX_DEPTH:
+            raise _Problem(line, col, loc, _too_deep(), "too-deep")
+        if id(node) in self.open:
+            raise _Problem(
+                line,
+                col,
+                loc,
+                "recursive YAML alias: this collection contains itself",
+                "alias-recursive",
+            )
+        if node.tag not in (_MAP_TAG, _SEQ_TAG):
+            raise _Problem(
+                line,
+                col,
+                loc,
+                f"unsupported YAML tag {node.tag!r}; router files use plain mappings and lists",
+                "yaml-tag",
+            )
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [
+                    self.build(item, (*loc, index), depth + 1)
+                    for index, item in enumerate(node.value)
+                ]
+            assert isinstance(node, yaml.MappingNode)
+            return self.mapping(node, loc, depth)
+        finally:
+            self.open.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, loc: Path_, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _MERGE_TAG:
                 raise _Problem(
                     line,
                     col,
                     loc,
-                    "YAML merge keys (<<) are not supported; write keys out",
+                    "YAML merge keys (<<) are not supported; write the keys out",
                     "merge",
                 )
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _Problem(line, col, loc, "mapping keys must be plain strings", "bad-key")
-            key = constructor.construct_object(key_node)
+            key = self.scalar(key_node, loc)
             if not isinstance(key, str):
                 raise _Problem(
                     line,
                     col,
                     loc,
-                    f"key {key_node.value!r} is read as a {type(key).__name__}, not a string; "
-                    f'quote it: "{key_node.value}"',
+                    f"key {key_node.value!r} is read as {_kind(key).split(' (', 1)[0]}, "
+                    f'not a string; quote it: "{key_node.value}"',
                     "bad-key",
                 )
             child = (*loc, key)
             if key in result:
-                first_line = marks[child][0]
+                first_line = self.marks[child][0]
                 raise _Problem(
                     line,
                     col,
@@ -279,15 +388,9 @@ def _construct(
                     "YAML would silently keep only the last one",
                     "duplicate-key",
                 )
-            marks[child] = (line, col)
-            result[key] = _construct(value_node, child, marks, constructor, budget)
+            self.marks[child] = (line, col)
+            result[key] = self.build(value_node, child, depth + 1)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _construct(item, (*loc, index), marks, constructor, budget)
-            for index, item in enumerate(node.value)
-        ]
-    return constructor.construct_object(node)
 
 
 # --- finding files --------------------------------------------------------------------------
@@ -303,8 +406,14 @@ def find_router_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Pat
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = [p for p in path.rglob("*") if p.is_file() and p.name.endswith(ROUTER_SUFFIXES)]
-            found = [p for p in found if not any(part.startswith(".") for part in p.parts[-1:])]
+            found = [
+                p
+                for p in path.rglob("*")
+                if p.name.endswith(ROUTER_SUFFIXES)
+                # hidden files and directories (.git, .github, editor backups) are not routers
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and p.is_file()
+            ]
             if not any(not p.name.endswith(TESTS_SUFFIXES) for p in found):
                 raise ConfigError(
                     f"{path}: no router files (*.yaml or *.yml) in this directory; "
@@ -341,6 +450,31 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     return f' (did you mean "{match[0]}"?)' if match else ""
 
 
+def _type_message(err: Any) -> str:
+    """Pydantic's type errors in the file's vocabulary (YAML kinds, not Python classes)."""
+    value = err.get("input")
+    kind = err["type"]
+    got = _kind(value)
+    if kind == "string_type":
+        hint = ""
+        if isinstance(value, bool):
+            hint = "; quote it (YAML reads yes/no/on/off/true/false as booleans)"
+        elif isinstance(value, int | float | datetime.date):
+            hint = "; quote it"
+        return f"expected a string, got {got}{hint}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"expected true or false, got {got}"
+    if kind == "list_type":
+        hint = f"; write [{value}]" if isinstance(value, str) else ""
+        return f"expected a list, got {got}{hint}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        if value is None:
+            return "expected a mapping, got an empty value (is the block below it mis-indented?)"
+        return f"expected a mapping, got {got}"
+    shown = repr(value) if not isinstance(value, dict | list) else _kind(value)
+    return f"{err['msg']} (got {shown})"
+
+
 def _pydantic_issues(doc: Document, exc: ValidationError) -> list[Issue]:
     issues = []
     for err in exc.errors():
@@ -366,10 +500,53 @@ def _pydantic_issues(doc: Document, exc: ValidationError) -> list[Issue]:
                 )
             )
         else:
-            value = err.get("input")
-            shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
-            issues.append(doc.issue(loc, f"{err['msg']} (got {shown})", code="bad-type"))
+            issues.append(doc.issue(loc, _type_message(err), code="bad-type"))
     return issues
+
+
+# Rules that need the whole router: skipped when a salvaged spec lacks some of its tasks.
+_WHOLE_ROUTER_CODES = frozenset({"no-tasks", "bad-expect-task"})
+
+
+def _without(data: Any, loc: Sequence[str | int]) -> Any:
+    """A copy of `data` with the value at `loc` removed (mappings only; `data` is untouched)."""
+    if not loc or not isinstance(data, dict) or loc[0] not in data:
+        return data
+    copy = dict(data)
+    if len(loc) == 1:
+        del copy[loc[0]]
+    else:
+        copy[loc[0]] = _without(copy[loc[0]], loc[1:])
+    return copy
+
+
+def _salvage(data: dict[str, Any], exc: ValidationError) -> tuple[RouterSpec | None, bool]:
+    """The router minus the parts that failed the schema, so the semantic rules can still report
+    on the rest in the same run. Returns (spec or None, whether any task or preset was left out).
+
+    Unknown keys are dropped; a task or preset with any other error is dropped whole; a broken
+    `tests:` list is dropped whole (dropping single cases would shift the indexes of the rest).
+    Without a usable `name` and `fallback_models` there is nothing to salvage.
+    """
+    partial = False
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        head = loc[0] if loc else ""
+        if head in ("name", "fallback_models") or not loc:
+            return None, False
+        if err["type"] == "extra_forbidden":
+            data = _without(data, loc)
+        elif head in ("tasks", "presets") and loc[2:] == ("prefer",):
+            data = _without(data, loc)  # `prefer` is optional: the task itself is still usable
+        elif head in ("tasks", "presets"):
+            data = _without(data, loc[:2])
+            partial = True
+        else:
+            data = _without(data, loc[:1])
+    try:
+        return RouterSpec.model_validate(data), partial
+    except ValidationError:  # pragma: no cover - every failing part was removed above
+        return None, False
 
 
 def _check_pool(
@@ -440,7 +617,15 @@ def check_router(doc: Document, spec: RouterSpec, known_presets: set[str] | None
             )
         )
     for index, old in enumerate(spec.renamed_from):
-        if old == spec.name:
+        if old in spec.renamed_from[:index]:
+            issues.append(
+                doc.issue(
+                    ("renamed_from", index),
+                    f"{old!r} is listed twice in renamed_from",
+                    code="rename",
+                )
+            )
+        elif old == spec.name:
             issues.append(
                 doc.issue(
                     ("renamed_from", index),
@@ -480,7 +665,7 @@ def check_router(doc: Document, spec: RouterSpec, known_presets: set[str] | None
                 )
             )
         else:
-            descriptions.append((key, task.description))
+            descriptions.append((key, task.description.lower()))
         issues += _check_pool(doc, loc, task.models, task.prefer, f"task {key!r}")
     for slug, preset in spec.presets.items():
         loc = ("presets", slug)
@@ -519,20 +704,22 @@ def check_router(doc: Document, spec: RouterSpec, known_presets: set[str] | None
         seen.add(model)
     pools = [("tasks", k, t.models) for k, t in spec.tasks.items()]
     pools += [("presets", k, p.models) for k, p in spec.presets.items()]
+    fallback = set(spec.fallback_models)
     for section, key, models in pools:
-        if models and models == spec.fallback_models:
+        if models and set(models) == fallback:
             issues.append(
                 doc.issue(
                     ("fallback_models",),
-                    f"fallback_models is identical to the pool of {section[:-1]} {key!r}: "
-                    "if that pool is down, so is the fallback",
+                    f"same models as the pool of {section[:-1]} {key!r}: when that pool is "
+                    "unavailable the fallback is too; add a model it does not use",
                     severity="warning",
                     code="fallback-same-as-pool",
                 )
             )
+    counts: dict[str, Counter[str]] = {}
     for i, (key_a, text_a) in enumerate(descriptions):
         for key_b, text_b in descriptions[i + 1 :]:
-            ratio = difflib.SequenceMatcher(None, text_a.lower(), text_b.lower()).ratio()
+            ratio = _similarity(text_a, text_b, SIMILAR_DESCRIPTION_RATIO, counts)
             if ratio >= SIMILAR_DESCRIPTION_RATIO:
                 issues.append(
                     doc.issue(
@@ -545,6 +732,25 @@ def check_router(doc: Document, spec: RouterSpec, known_presets: set[str] | None
                 )
     issues += _check_tests(doc, spec, spec.tests, ("tests",))
     return issues
+
+
+def _similarity(
+    a: str, b: str, cutoff: float, counts: dict[str, Counter[str]] | None = None
+) -> float:
+    """difflib's ratio() of two texts, or 0.0 as soon as one of its cheap upper bounds shows it
+    is below `cutoff`. Full ratios are quadratic; on 1,000 routers they dominated `validate`.
+    `counts` caches character counts across the pairs of one router."""
+    total = len(a) + len(b)
+    if total == 0:
+        return 1.0
+    if 2 * min(len(a), len(b)) / total < cutoff:  # SequenceMatcher.real_quick_ratio()
+        return 0.0
+    cache = {} if counts is None else counts
+    count_a = cache.get(a) or cache.setdefault(a, Counter(a))
+    count_b = cache.get(b) or cache.setdefault(b, Counter(b))
+    if 2 * (count_a & count_b).total() / total < cutoff:  # SequenceMatcher.quick_ratio()
+        return 0.0
+    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 def _check_tests(
@@ -596,17 +802,43 @@ class Overlay:
 OVERLAY_KEYS = ("description", "tasks", "presets", "fallback_models", "protect", "tests")
 
 
+@dataclass(frozen=True)
+class _Declared:
+    """A router name some file declares, for the cross-file checks. Files with schema errors
+    declare names too, so a duplicate is reported even while one of the two is broken."""
+
+    name: str
+    renamed_from: list[str]
+    doc: Document
+
+
+def _raw_renamed_from(data: dict[str, Any]) -> list[str]:
+    old = data.get("renamed_from")
+    if isinstance(old, str):
+        return [old]
+    if isinstance(old, list) and all(isinstance(o, str) for o in old):
+        return old
+    return []
+
+
 def collect_routers(
     paths: Sequence[str | Path],
     *,
     known_presets: Iterable[str] | None = None,
     overlay: Overlay | None = None,
 ) -> LoadResult:
-    """Like load_routers, but returns errors in the result instead of raising (validate)."""
+    """Like load_routers, but returns errors in the result instead of raising (validate).
+
+    A router with schema errors is left out of `routers`, but the rules still run on the parts
+    of it that are well-formed (see _salvage), so one run reports every problem.
+    """
     router_paths, test_paths = find_router_files(paths)
     presets = set(known_presets) if known_presets is not None else None
     issues: list[Issue] = []
-    routers: list[RouterFile] = []
+    checked: list[RouterFile] = []  # valid and salvaged routers: test files attach to both
+    declared: list[_Declared] = []
+    valid: set[int] = set()  # id() of the documents without schema errors
+    partial: set[int] = set()  # id() of salvaged documents that lost a task or preset
     overlays = _read_overlays(overlay, issues)
     used_overlays: set[str] = set()
     for path in router_paths:
@@ -622,17 +854,37 @@ def collect_routers(
                 doc = _merge_overlay(doc, overlays[base_name])
             doc.data = _rename_for_environment(doc.data, overlay)
         try:
-            spec = RouterSpec.model_validate(doc.data)
+            spec: RouterSpec | None = RouterSpec.model_validate(doc.data)
+            valid.add(id(doc))
         except ValidationError as exc:
             issues += _pydantic_issues(doc, exc)
+            spec, incomplete = _salvage(doc.data, exc)
+            if incomplete:
+                partial.add(id(doc))
+        if spec is None:
+            name = doc.data.get("name")
+            if isinstance(name, str) and name:
+                declared.append(_Declared(name, _raw_renamed_from(doc.data), doc))
             continue
-        issues += check_router(doc, spec, presets)
-        routers.append(RouterFile(spec, doc))
+        found = check_router(doc, spec, presets)
+        if id(doc) in partial:
+            found = [i for i in found if i.code not in _WHOLE_ROUTER_CODES]
+        issues += found
+        checked.append(RouterFile(spec, doc))
+        declared.append(_Declared(spec.name, list(spec.renamed_from), doc))
     for name, over in sorted(overlays.items()):
         if name not in used_overlays:
-            issues.append(over.issue((), f"overlay for router {name!r}, which no file declares"))
-    routers = _attach_test_files(routers, test_paths, issues, overlay)
-    issues += _cross_file_issues(routers)
+            issues.append(
+                over.issue(
+                    (),
+                    f"overlay for router {name!r}, which no file declares",
+                    code="orphan-overlay",
+                )
+            )
+    broken = {d.name for d in declared} - {r.spec.name for r in checked}
+    checked = _attach_test_files(checked, test_paths, issues, overlay, partial, broken)
+    issues += _cross_file_issues(declared)
+    routers = [r for r in checked if id(r.doc) in valid]
     return LoadResult(routers, sorted(set(issues)), len(router_paths) + len(test_paths))
 
 
@@ -653,7 +905,9 @@ def _read_overlays(overlay: Overlay | None, issues: list[Issue]) -> dict[str, Do
         bad = [k for k in doc.data if k not in OVERLAY_KEYS]
         for key in bad:
             hint = suggest(key, OVERLAY_KEYS) or f"; overlays may set {', '.join(OVERLAY_KEYS)}"
-            issues.append(doc.issue((key,), f"key {key!r} cannot be overlaid{hint}"))
+            issues.append(
+                doc.issue((key,), f"key {key!r} cannot be overlaid{hint}", code="overlay-key")
+            )
         if not bad:
             found[path.name.rsplit(".", 1)[0]] = doc
     return found
@@ -694,9 +948,19 @@ def _attach_test_files(
     test_paths: list[Path],
     issues: list[Issue],
     overlay: Overlay | None = None,
+    partial: set[int] | None = None,
+    broken: set[str] | None = None,
 ) -> list[RouterFile]:
-    """`<router-name>.tests.yaml` adds routing cases to the router of that name."""
-    by_name = {r.spec.name: r for r in routers}
+    """`<router-name>.tests.yaml` adds routing cases to the (first) router of that name.
+
+    `partial`: id() of documents whose spec lost tasks to schema errors (expect_task is not
+    checked against them); `broken`: names of routers whose file could not be read at all (their
+    tests are checked for shape only, and are not reported as orphans).
+    """
+    result = list(routers)
+    position: dict[str, int] = {}
+    for index, router in enumerate(result):
+        position.setdefault(router.spec.name, index)
     for path in test_paths:
         try:
             doc = read_document(path, required_mapping=False)
@@ -706,13 +970,13 @@ def _attach_test_files(
         router_name = path.name.rsplit(".tests.", 1)[0]
         if overlay is not None:
             router_name = overlay.rename(router_name)
-        target = by_name.get(router_name)
-        if target is None:
+        where = position.get(router_name)
+        if where is None and router_name not in (broken or set()):
             issues.append(
                 doc.issue(
                     (),
                     f"no router named {router_name!r} for this tests file"
-                    + suggest(router_name, by_name),
+                    + suggest(router_name, position),
                     code="orphan-tests",
                 )
             )
@@ -721,7 +985,11 @@ def _attach_test_files(
         loc: tuple[str | int, ...] = ("tests",) if isinstance(doc.data, dict) else ()
         if not isinstance(data, list):
             issues.append(
-                doc.issue(loc, "a tests file is a list of cases (or `tests:` with a list)")
+                doc.issue(
+                    loc,
+                    "a tests file is a list of cases (or `tests:` with a list)",
+                    code="bad-test",
+                )
             )
             continue
         cases: list[RoutingCase] = []
@@ -730,51 +998,59 @@ def _attach_test_files(
                 cases.append(RoutingCase.model_validate(item))
             except ValidationError as exc:
                 for err in exc.errors():
-                    issues.append(
-                        doc.issue(
-                            (*loc, index, *err["loc"]),
-                            f"{err['msg']}"
-                            + (
-                                suggest(str(err["loc"][-1]), RoutingCase.model_fields)
-                                if err["type"] == "extra_forbidden"
-                                else ""
-                            ),
-                            code="bad-test",
-                        )
-                    )
-        issues += _check_tests(doc, target.spec, cases, loc)
+                    issues.append(_test_case_issue(doc, (*loc, index), err))
+        if where is None:
+            continue
+        target = result[where]
+        if id(target.doc) not in (partial or set()):
+            issues += _check_tests(doc, target.spec, cases, loc)
         merged = target.spec.model_copy(update={"tests": [*target.spec.tests, *cases]})
-        by_name[router_name] = RouterFile(merged, target.doc)
-    return [by_name.get(r.spec.name, r) for r in routers]
+        result[where] = RouterFile(merged, target.doc)
+    return result
 
 
-def _cross_file_issues(routers: list[RouterFile]) -> list[Issue]:
+def _test_case_issue(doc: Document, loc: tuple[str | int, ...], err: Any) -> Issue:
+    kind = err["type"]
+    where = (*loc, *err["loc"])
+    if kind == "extra_forbidden":
+        key = str(err["loc"][-1])
+        hint = suggest(key, RoutingCase.model_fields) or (
+            f"; allowed: {', '.join(RoutingCase.model_fields)}"
+        )
+        return doc.issue(where, f"unknown key {key!r}{hint}", code="bad-test")
+    if kind == "missing":
+        key = str(err["loc"][-1])
+        return doc.issue(where[:-1], f"missing required key {key!r}", code="bad-test")
+    return doc.issue(where, _type_message(err), code="bad-test")
+
+
+def _cross_file_issues(declared: list[_Declared]) -> list[Issue]:
     issues: list[Issue] = []
-    first: dict[str, RouterFile] = {}
-    for router in routers:
-        name = router.spec.name
+    first: dict[str, _Declared] = {}
+    for router in declared:
+        name = router.name
         if name in first:
             other = first[name]
             line = other.doc.mark(("name",))[0]
             issues.append(
                 router.doc.issue(
                     ("name",),
-                    f"router name {name!r} is already used by {other.path}:{line}; "
+                    f"router name {name!r} is already used by {other.doc.path}:{line}; "
                     "names must be unique",
                     code="duplicate-name",
                 )
             )
         else:
             first[name] = router
-    claimed: dict[str, RouterFile] = {}
-    for router in routers:
-        for index, old in enumerate(router.spec.renamed_from):
-            if old in first and old != router.spec.name:
+    claimed: dict[str, _Declared] = {}
+    for router in declared:
+        for index, old in enumerate(router.renamed_from):
+            if old in first and old != router.name:
                 issues.append(
                     router.doc.issue(
                         ("renamed_from", index),
-                        f"{old!r} is still declared by {first[old].path}; a router cannot be "
-                        "renamed from a name that still exists in the files",
+                        f"{old!r} is still declared by {first[old].doc.path}; a router cannot "
+                        "be renamed from a name that still exists in the files",
                         code="rename-conflict",
                     )
                 )
@@ -782,7 +1058,8 @@ def _cross_file_issues(routers: list[RouterFile]) -> list[Issue]:
                 issues.append(
                     router.doc.issue(
                         ("renamed_from", index),
-                        f"{old!r} is also in renamed_from of {claimed[old].path}",
+                        f"{old!r} is also in renamed_from of {claimed[old].doc.path}: only one "
+                        "router can take over a live router",
                         code="rename-conflict",
                     )
                 )
@@ -794,23 +1071,46 @@ def _cross_file_issues(routers: list[RouterFile]) -> list[Issue]:
 
 
 def load_settings(path: str | Path | None) -> tuple[ProjectSettings, Path | None]:
-    """routerctl.yaml (or the file given with --config). A missing default file is fine."""
+    """routerctl.yaml (or the file given with --config). A missing default file is fine, and so
+    is an empty one (every setting is optional)."""
     if path is None:
         default = Path("routerctl.yaml")
         if not default.exists():
             return ProjectSettings(), None
         path = default
-    doc = read_document(path)
+    try:
+        doc = read_document(path, required_mapping=False)
+    except SpecError as exc:
+        if [i.code for i in exc.issues] == ["empty"]:
+            return ProjectSettings(), Path(path)
+        raise
+    if not isinstance(doc.data, dict):
+        raise SpecError(
+            [
+                doc.issue(
+                    (),
+                    f"top level is {_kind(doc.data).split(' (', 1)[0]}; project settings are a "
+                    "mapping (dir:, prune:, environments: …)",
+                    code="bad-settings",
+                )
+            ]
+        )
     try:
         return ProjectSettings.model_validate(doc.data), Path(path)
     except ValidationError as exc:
         issues = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            hint = ""
-            if err["type"] == "extra_forbidden" and len(loc) == 1:
-                hint = suggest(str(loc[-1]), ProjectSettings.model_fields)
-            issues.append(doc.issue(loc, f"{err['msg']}{hint}", code="bad-settings"))
+            if err["type"] == "extra_forbidden":
+                key = str(loc[-1])
+                hint = suggest(key, ProjectSettings.model_fields) if len(loc) == 1 else ""
+                message = f"unknown key {key!r}{hint}"
+            elif err["type"] == "missing":
+                message = f"missing required key {loc[-1]!r}"
+                loc = loc[:-1]
+            else:
+                message = _type_message(err)
+            issues.append(doc.issue(loc, message, code="bad-settings"))
         raise SpecError(issues) from None
 
 
@@ -819,6 +1119,26 @@ def matches_any(name: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line strings as `|` blocks, as people write them."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_BlockDumper.add_representer(str, _represent_str)
+
+
 def dump_yaml(data: Any) -> str:
     """Block-style YAML with keys in the given order (import, fmt)."""
-    return yaml.dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    return yaml.dump(
+        data,
+        Dumper=_BlockDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )

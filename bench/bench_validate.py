@@ -1,0 +1,137 @@
+"""Benchmark: `routerctl validate DIR` on 1,000 generated router files with 4 tasks each.
+
+The files look like the shipped examples (schema header, a description, four custom tasks with
+distinct descriptions and 1-3 model pools, fallback models, two routing tests) and are valid
+with no warnings, so every rule runs to the end. They are written to a temporary directory;
+nothing is written into the repository. Prints the median wall time of N runs of the installed
+console script as a subprocess (start-up included) and files per second; the target is under
+1.5 s for 1,000 files.
+
+    .venv/bin/python bench/bench_validate.py [--files N] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET_SECONDS = 1.5
+SCRIPT = Path(sys.executable).parent / "routerctl"
+
+MODELS = [
+    "openai-gpt-5-nano",
+    "llama3.3-70b-instruct",
+    "anthropic-claude-haiku-4.5",
+    "anthropic-claude-sonnet-4.6",
+    "anthropic-claude-opus-4.7",
+    "openai-gpt-oss-120b",
+    "mistral-nemo-instruct-2407",
+]
+FALLBACK_ONLY = ["deepseek-r1-distill-llama-70b", "openai-gpt-oss-20b"]
+PREFERS = ("none", "cheapest", "fastest")
+TASKS = [
+    ("classify_ticket", "Categorize short support messages into issue types ({topics})."),
+    ("urgency_detection", "Detect severity, sentiment, and escalation risk in a single pass."),
+    ("draft_customer_reply", "Generate a short, professional customer-facing reply for {team}."),
+    ("escalate_complex_issue", "Summarize complex tickets into structured briefs for {team}."),
+    ("extract_order_details", "Pull order numbers, SKUs and shipping addresses out of emails."),
+    ("translate_message", "Translate the customer's message into English, keeping the tone."),
+    ("detect_spam", "Flag unsolicited bulk messages, phishing attempts and bot traffic."),
+]
+TOPICS = ["billing, bug, how-to, account", "refund, shipping, warranty", "login, API, quota"]
+TEAMS = ["the billing desk", "tier-2 engineers", "the on-call SRE", "account managers"]
+
+
+def router_yaml(index: int) -> str:
+    """One router file; deterministic per index, four tasks picked from TASKS."""
+    lines = [
+        "# yaml-language-server: $schema=../schema/router.schema.json",
+        f"name: team-{index:04d}-router",
+        f"description: Support routing for team {index}; tickets go to the cheapest capable model.",
+        "tasks:",
+    ]
+    picked = [TASKS[(index + k * 2) % len(TASKS)] for k in range(4)]
+    for k, (key, text) in enumerate(picked):
+        size = 1 + (index + k) % 3
+        pool = [MODELS[(index + k + j) % len(MODELS)] for j in range(size)]
+        prefer = "none" if size == 1 else PREFERS[(index + k) % 3]
+        description = text.format(topics=TOPICS[index % 3], team=TEAMS[(index + k) % 4])
+        lines += [
+            f"  {key}:",
+            f"    description: {description}",
+            f"    models: [{', '.join(pool)}]",
+            f"    prefer: {prefer}",
+        ]
+    lines += [
+        f"fallback_models: [{FALLBACK_ONLY[index % 2]}, {MODELS[index % len(MODELS)]}]",
+        "tests:",
+        "  - prompt: I was charged twice for my subscription this month.",
+        f"    expect_task: {picked[0][0]}",
+        "  - prompt: Tell me a joke about databases.",
+        "    expect_task: fallback",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_files(directory: Path, count: int) -> None:
+    for index in range(count):
+        (directory / f"team-{index:04d}.yaml").write_text(router_yaml(index), encoding="utf-8")
+
+
+def run_validate(directory: Path) -> tuple[float, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ROUTERCTL_")}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [str(SCRIPT), "validate", str(directory)],
+        capture_output=True,
+        text=True,
+        cwd=directory.parent,  # no routerctl.yaml there: the bench measures validate alone
+        env=env,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"validate exited {done.returncode}:\n{done.stdout[-2000:]}{done.stderr}")
+    return elapsed, done.stdout.splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    if not SCRIPT.exists():
+        sys.exit(f"{SCRIPT} not found: run `make install` first")
+    with tempfile.TemporaryDirectory(prefix="routerctl-bench-") as tmp:
+        directory = Path(tmp) / "routers"
+        directory.mkdir()
+        write_files(directory, args.files)
+        size = sum(p.stat().st_size for p in directory.iterdir())
+        run_validate(directory)  # warm the OS file cache and .pyc files
+        runs = [run_validate(directory) for _ in range(args.runs)]
+    seconds = statistics.median(t for t, _ in runs)
+    summary = runs[0][1]
+    if "0 errors, 0 warnings" not in summary:
+        sys.exit(f"generated files are not clean: {summary}")
+    verdict = "ok" if seconds < TARGET_SECONDS else "OVER"
+    print(
+        f"`routerctl validate` on {args.files} generated files ({size / 1024:.0f} KiB, 4 tasks "
+        f"each), median of {args.runs} runs ({os.cpu_count()} CPUs): {summary}"
+    )
+    print()
+    print("| files | median | files/s | target |")
+    print("|---:|---:|---:|---|")
+    print(
+        f"| {args.files} | {seconds:.2f} s | {args.files / seconds:,.0f} | "
+        f"< {TARGET_SECONDS} s {verdict} |"
+    )
+
+
+if __name__ == "__main__":
+    main()

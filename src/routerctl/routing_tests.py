@@ -1,0 +1,304 @@
+"""Routing regression tests (`routerctl test`): send labelled prompts to a router and check
+that each reaches the expected task. Runs cases concurrently through an injected `send`
+function (client.InferenceClient in production), and renders text, JSON and JUnit reports.
+
+A custom task is a natural-language description, so one edited word can move traffic with no
+structural diff at all; these tests are what catches that in a pull request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from xml.etree import ElementTree
+
+from routerctl.errors import RouterctlError
+from routerctl.models import FALLBACK_ROUTE, RouterSpec, RoutingCase
+
+NO_HEADER = "(no route header)"
+ERROR = "(error)"
+
+
+@dataclass(frozen=True)
+class RouteReply:
+    """What the inference endpoint said about one request."""
+
+    route: str | None  # x-model-router-selected-route
+    model: str | None  # the body's `model`: who served it
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: float = 0.0
+
+
+Send = Callable[[str, RoutingCase], RouteReply]
+
+
+def same_route(expected: str, got: str | None) -> bool:
+    """Header values may be a task key, a preset slug or a display name ("Code Generation"
+    for `code-generation`, per the Plano source), so compare ignoring case and separators."""
+    if got is None:
+        return False
+    return _norm(expected) == _norm(got)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    router: str  # the router name the request was sent to
+    index: int
+    case: RoutingCase
+    route: str | None = None
+    model: str | None = None
+    latency_ms: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    error: str | None = None
+
+    @property
+    def got(self) -> str:
+        if self.error is not None:
+            return ERROR
+        return self.route if self.route is not None else NO_HEADER
+
+    @property
+    def route_ok(self) -> bool:
+        return self.error is None and same_route(self.case.expect_task, self.route)
+
+    @property
+    def model_ok(self) -> bool:
+        allowed = self.case.expect_model_in
+        return allowed is None or (self.model is not None and self.model in allowed)
+
+    @property
+    def passed(self) -> bool:
+        return self.route_ok and self.model_ok
+
+    def failure(self) -> str:
+        if self.error is not None:
+            return self.error
+        if not self.route_ok:
+            return f"expected task {self.case.expect_task!r}, got {self.got!r}"
+        return f"served by {self.model!r}, expected one of {self.case.expect_model_in}"
+
+
+@dataclass(frozen=True)
+class RouterTestReport:
+    router: str
+    results: tuple[CaseResult, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.results)
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for r in self.results if r.passed)
+
+    @property
+    def match_rate(self) -> float:
+        return self.passed / self.total if self.total else 1.0
+
+    @property
+    def fallback_rate(self) -> float:
+        hits = sum(
+            1 for r in self.results if r.route is not None and same_route(FALLBACK_ROUTE, r.route)
+        )
+        return hits / self.total if self.total else 0.0
+
+    @property
+    def tokens(self) -> tuple[int, int]:
+        return (
+            sum(r.prompt_tokens for r in self.results),
+            sum(r.completion_tokens for r in self.results),
+        )
+
+    def confusion(self) -> dict[str, dict[str, int]]:
+        """expected task → what the router answered → count."""
+        matrix: dict[str, dict[str, int]] = {}
+        for result in self.results:
+            got = result.got
+            if result.route is not None and same_route(result.case.expect_task, result.route):
+                got = result.case.expect_task  # fold display-name spellings onto the key
+            row = matrix.setdefault(result.case.expect_task, {})
+            row[got] = row.get(got, 0) + 1
+        return {k: dict(sorted(v.items())) for k, v in sorted(matrix.items())}
+
+
+def run_routing_tests(
+    routers: Sequence[tuple[str, RouterSpec]],
+    send: Send,
+    *,
+    parallelism: int = 4,
+) -> list[RouterTestReport]:
+    """Run every case of every (target name, spec) pair. A failed request is a failed case
+    (with its error), never an aborted run: one flaky call must not hide the other results."""
+
+    def one(job: tuple[str, int, RoutingCase]) -> CaseResult:
+        target, index, case = job
+        try:
+            reply = send(target, case)
+        except RouterctlError as exc:
+            return CaseResult(target, index, case, error=str(exc))
+        return CaseResult(
+            target,
+            index,
+            case,
+            route=reply.route,
+            model=reply.model,
+            latency_ms=reply.latency_ms,
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+        )
+
+    jobs = [(target, i, case) for target, spec in routers for i, case in enumerate(spec.tests)]
+    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="test") as pool:
+        results = list(pool.map(one, jobs))
+    return [
+        RouterTestReport(target, tuple(r for r in results if r.router == target))
+        for target, _ in routers
+    ]
+
+
+def failed(reports: Sequence[RouterTestReport], min_match_rate: float | None) -> bool:
+    """Without a threshold every case must pass; with one, each router's rate must reach it."""
+    if min_match_rate is None:
+        return any(r.passed < r.total for r in reports)
+    return any(r.match_rate < min_match_rate for r in reports)
+
+
+def _excerpt(text: str, width: int = 48) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _money(value: Decimal | None) -> str:
+    return "unknown (unpriced model)" if value is None else f"${value:.6f}"
+
+
+def render_tests_text(
+    reports: Sequence[RouterTestReport],
+    *,
+    costs: dict[str, Decimal | None] | None = None,
+    min_match_rate: float | None = None,
+) -> str:
+    lines: list[str] = []
+    for report in reports:
+        lines.append(f"router:{report.router}  {report.passed}/{report.total} passed")
+        header = ("", "prompt", "expected", "got", "model", "ms")
+        rows = [header]
+        for r in report.results:
+            mark = "ok" if r.passed else "FAIL"
+            rows.append(
+                (
+                    mark,
+                    _excerpt(r.case.prompt),
+                    r.case.expect_task,
+                    r.got,
+                    r.model or "-",
+                    f"{r.latency_ms:.0f}",
+                )
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+        for row in rows:
+            lines.append(
+                "  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
+            )
+        for r in report.results:
+            if not r.passed:
+                lines.append(f"  FAIL #{r.index + 1}: {r.failure()}")
+        prompt_tokens, completion_tokens = report.tokens
+        lines.append(
+            f"  match rate {report.match_rate:.0%}, fallback rate {report.fallback_rate:.0%}, "
+            f"tokens {prompt_tokens} in / {completion_tokens} out"
+            + (f", cost {_money(costs.get(report.router))}" if costs is not None else "")
+        )
+        lines.append("  confusion (expected → got):")
+        for expected, counts in report.confusion().items():
+            cells = ", ".join(f"{got} ×{count}" for got, count in counts.items())
+            lines.append(f"    {expected}: {cells}")
+        lines.append("")
+    total = sum(r.total for r in reports)
+    passed = sum(r.passed for r in reports)
+    verdict = "FAILED" if failed(reports, min_match_rate) else "passed"
+    threshold = f" (min match rate {min_match_rate:.0%})" if min_match_rate is not None else ""
+    lines.append(f"Routing tests {verdict}: {passed} of {total} cases matched{threshold}.")
+    return "\n".join(lines) + "\n"
+
+
+def render_tests_json(
+    reports: Sequence[RouterTestReport],
+    *,
+    costs: dict[str, Decimal | None] | None = None,
+    min_match_rate: float | None = None,
+) -> str:
+    data: dict[str, Any] = {
+        "format_version": "1.0",
+        "passed": not failed(reports, min_match_rate),
+        "min_match_rate": min_match_rate,
+        "routers": [],
+    }
+    for report in reports:
+        cost = costs.get(report.router) if costs is not None else None
+        data["routers"].append(
+            {
+                "router": report.router,
+                "total": report.total,
+                "passed": report.passed,
+                "match_rate": round(report.match_rate, 4),
+                "fallback_rate": round(report.fallback_rate, 4),
+                "tokens": {"prompt": report.tokens[0], "completion": report.tokens[1]},
+                "cost_usd": None if cost is None else float(cost),
+                "confusion": report.confusion(),
+                "cases": [
+                    {
+                        "index": r.index,
+                        "prompt": r.case.prompt,
+                        "expect_task": r.case.expect_task,
+                        "expect_model_in": r.case.expect_model_in,
+                        "route": r.route,
+                        "model": r.model,
+                        "latency_ms": round(r.latency_ms, 1),
+                        "passed": r.passed,
+                        "error": r.error,
+                    }
+                    for r in report.results
+                ],
+            }
+        )
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_junit(reports: Sequence[RouterTestReport]) -> str:
+    """JUnit XML: one testsuite per router, one testcase per prompt (CI test tabs read it)."""
+    root = ElementTree.Element("testsuites", name="routerctl routing tests")
+    for report in reports:
+        suite = ElementTree.SubElement(
+            root,
+            "testsuite",
+            name=f"router:{report.router}",
+            tests=str(report.total),
+            failures=str(sum(1 for r in report.results if not r.passed and r.error is None)),
+            errors=str(sum(1 for r in report.results if r.error is not None)),
+        )
+        for r in report.results:
+            case = ElementTree.SubElement(
+                suite,
+                "testcase",
+                classname=f"router:{report.router}",
+                name=f"#{r.index + 1} {_excerpt(r.case.prompt, 80)} → {r.case.expect_task}",
+                time=f"{r.latency_ms / 1000:.3f}",
+            )
+            if r.error is not None:
+                ElementTree.SubElement(case, "error", message=r.error)
+            elif not r.passed:
+                ElementTree.SubElement(case, "failure", message=r.failure())
+    ElementTree.indent(root)
+    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
