@@ -583,6 +583,127 @@ def cost(
     return ExitCode.OK
 
 
+# --- test ------------------------------------------------------------------------------------
+
+
+@cli.command("test")
+@click.argument("names", nargs=-1)
+@project_options
+@click.option(
+    "--router-name",
+    metavar="NAME",
+    help="Send the cases to router:NAME instead (e.g. a staging copy); needs exactly one router.",
+)
+@click.option(
+    "--min-match-rate",
+    type=click.FloatRange(0, 1),
+    help="Pass when each router matches at least this share (default: every case must pass).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--junit", type=click.Path(dir_okay=False), help="Also write a JUnit XML report.")
+@click.option("--parallelism", type=click.IntRange(1, 32), default=4, show_default=True)
+@click.option("--max-tokens", type=click.IntRange(1), default=16, show_default=True)
+@click.option(
+    "--inference-url",
+    envvar="DIGITALOCEAN_INFERENCE_URL",
+    help="[env: DIGITALOCEAN_INFERENCE_URL; default: https://inference.do-ai.run/v1]",
+)
+@click.option("--key-file", type=click.Path(dir_okay=False), help="Read the model access key.")
+def test_(
+    names: tuple[str, ...],
+    directory: str | None,
+    env: str | None,
+    config: str | None,
+    router_name: str | None,
+    min_match_rate: float | None,
+    fmt: str,
+    junit: str | None,
+    parallelism: int,
+    max_tokens: int,
+    inference_url: str | None,
+    key_file: str | None,
+) -> int:
+    """Routing regression tests: labelled prompts must reach the expected task.
+
+    Sends each case in a router's `tests:` (or routers/<name>.tests.yaml) to the inference
+    endpoint as model router:<name>, reads the matched task from the
+    x-model-router-selected-route header, and reports match rate, fallback rate and a
+    confusion matrix. Exit 1 when a case fails (or a router is under --min-match-rate).
+
+    \b
+    Example:
+      routerctl test triage-router
+      routerctl test --env staging --junit routing.xml      # the staging copies
+    """
+    from pathlib import Path
+
+    from routerctl.client import InferenceClient, resolve_inference_url, resolve_model_key
+    from routerctl.errors import ConfigError
+    from routerctl.routing_tests import (
+        failed,
+        render_junit,
+        render_tests_json,
+        render_tests_text,
+        run_routing_tests,
+    )
+
+    project = _project(directory, env, config)
+    specs = [s for s in _load_desired(project).specs if not names or s.name in names]
+    unknown = sorted(set(names) - {s.name for s in specs})
+    if unknown:
+        raise ConfigError(f"no router file declares {', '.join(unknown)}")
+    specs = [s for s in specs if s.tests]
+    if not specs:
+        raise ConfigError(
+            "no routing tests: add `tests:` to a router file or a routers/<name>.tests.yaml"
+        )
+    if router_name and len(specs) != 1:
+        raise ConfigError("--router-name needs exactly one router with tests; name it")
+    targets = [(router_name or s.name, s) for s in specs]
+    key = resolve_model_key(key_file=key_file)
+    with InferenceClient(
+        key=key,
+        base_url=resolve_inference_url(inference_url),
+        max_tokens=max_tokens,
+        parallelism=parallelism,
+    ) as client:
+        reports = run_routing_tests(targets, client.route, parallelism=parallelism)
+    costs = _test_costs(reports)
+    if fmt == "json":
+        click.echo(render_tests_json(reports, costs=costs, min_match_rate=min_match_rate), nl=False)
+    else:
+        text = render_tests_text(reports, costs=costs, min_match_rate=min_match_rate)
+        click.echo(text, nl=False)
+    if junit:
+        Path(junit).write_text(render_junit(reports), encoding="utf-8")
+        _err(f"wrote JUnit report {junit}")
+    return ExitCode.ERROR if failed(reports, min_match_rate) else ExitCode.OK
+
+
+def _test_costs(reports: Sequence[Any]) -> dict[str, Any]:
+    """What the test run spent, priced from the cached or shipped catalog (None = unpriced)."""
+    from decimal import Decimal
+
+    from routerctl.costplan import resolve_prices
+
+    prices = resolve_prices(fetch_models=None, prices_file=None)
+    costs: dict[str, Any] = {}
+    for report in reports:
+        total: Decimal | None = Decimal(0)
+        for result in report.results:
+            if result.model is None or total is None:
+                continue
+            price = prices.get(result.model)
+            if price is None:
+                total = None
+                continue
+            total += price.per_call(
+                Decimal(result.prompt_tokens), Decimal(result.completion_tokens)
+            )
+        costs[report.router] = total
+    return costs
+
+
 # --- import ----------------------------------------------------------------------------------
 
 
