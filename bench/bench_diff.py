@@ -2,8 +2,8 @@
 
 The live side is a third unchanged, a third changed (description, pool order, an added task,
 fallback order), a third missing (to create). Live routers are built as LiveRouter objects
-before timing, as the client would hand them over. Prints a markdown table of the median of
-5 runs per step; the target is under 0.5 s for the whole diff + render.
+before timing, as the client would hand them over. Prints a markdown table of the median (and
+best) of 5 runs per step; the target is under 0.5 s (median) for the whole diff + render.
 
     .venv/bin/python bench/bench_diff.py [--routers N] [--runs N]
 """
@@ -103,13 +103,15 @@ def build(count: int) -> tuple[list[RouterSpec], list[LiveRouter]]:
     return desired, live
 
 
-def median_seconds(step: Callable[[], object], runs: int) -> float:
+def timings(step: Callable[[], object], runs: int) -> tuple[float, float]:
+    """(median, best) seconds over `runs` runs. The best run shows the cost without noise from
+    other processes on a shared machine; the target is judged on the median."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(times), min(times)
 
 
 def main() -> None:
@@ -125,7 +127,7 @@ def main() -> None:
         ("render_plan_json", lambda: render_plan_json(plan)),
         ("render_plan_markdown", lambda: render_plan_markdown(plan)),
     ]
-    rows = [(name, median_seconds(step, args.runs)) for name, step in steps]
+    rows = [(name, *timings(step, args.runs)) for name, step in steps]
 
     def everything() -> None:
         fresh = compute_plan(desired, live)
@@ -133,18 +135,21 @@ def main() -> None:
         render_plan_json(fresh)
         render_plan_markdown(fresh)
 
-    total = median_seconds(everything, args.runs)
+    total, best = timings(everything, args.runs)
     print(
         f"{args.routers} routers × 4 tasks: {plan.summary_line()} "
         f"({len(plan.unchanged)} unchanged); median of {args.runs} runs"
     )
     print()
-    print("| step | median |")
-    print("|---|---:|")
-    for name, seconds in rows:
-        print(f"| {name} | {seconds * 1000:.1f} ms |")
+    print("| step | median | best |")
+    print("|---|---:|---:|")
+    for name, median, fastest in rows:
+        print(f"| {name} | {median * 1000:.1f} ms | {fastest * 1000:.1f} ms |")
     verdict = "ok" if total < TARGET_SECONDS else f"OVER the {TARGET_SECONDS} s target"
-    print(f"| **diff + all three renders** | **{total * 1000:.1f} ms** ({verdict}) |")
+    print(
+        f"| **diff + all three renders** | **{total * 1000:.1f} ms** ({verdict}) "
+        f"| {best * 1000:.1f} ms |"
+    )
 
 
 if __name__ == "__main__":

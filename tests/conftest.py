@@ -17,6 +17,17 @@ TEST_MODEL_KEY = "sk-do-m0de1acce55key00000000000000000000"
 _CLEARED_PREFIXES = ("DIGITALOCEAN_", "ROUTERCTL_", "MODEL_ACCESS_KEY", "GRADIENT_")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Here, not in tests/golden/conftest.py: pytest reads options only from conftest files it
+    # loads at start-up, so a plain `pytest --update-golden` needs the hook at the root.
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/*/plan.{txt,json,md} instead of comparing against them",
+    )
+
+
 @pytest.fixture(autouse=True)
 def clean_environ() -> Iterator[None]:
     """Tests never inherit a developer's real token, API URL or colour settings."""

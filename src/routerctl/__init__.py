@@ -1,7 +1,7 @@
 """routerctl: infrastructure as code for DigitalOcean Inference Routers.
 
 The public Python API (stable; `tests/test_public_api.py` pins it). Names are imported lazily
-so that `routerctl --help` does not pay for pydantic, httpx and deepdiff.
+so that `routerctl --help` does not pay for pydantic and httpx.
 
     from routerctl import load_project, compute_plan, apply_plan, RouterClient
 """

@@ -1,6 +1,6 @@
 """The click commands: parse options, call the library, render, map errors to exit codes.
 
-Glue only. Heavy modules (pydantic, httpx, deepdiff) are imported inside the commands that
+Glue only. Heavy modules (pydantic, httpx) are imported inside the commands that
 need them so `routerctl --help` stays fast. The one place errors become exit codes is
 `RouterctlGroup.main`.
 """

@@ -1,16 +1,17 @@
 """Compare desired routers with live ones and produce a Plan. Pure: no I/O, no clock.
 
 Both sides are normalised to RouterSpec.state() first, so server-owned fields, defaults and
-key order never show up as changes. deepdiff finds what differs; routerctl then describes it
-in its own terms (task keys, pool positions), never with deepdiff's path syntax.
+key order never show up as changes. The state has a fixed, shallow shape (a description, two
+maps of tasks, one ordered list), so it is compared field by field here rather than with a
+generic structural differ: that is exact, and fast enough for thousands of routers. Changes are
+described in routerctl's own terms (task keys, pool positions), never as list indexes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-
-from deepdiff import DeepDiff
 
 from routerctl.errors import PlanError
 from routerctl.models import LiveRouter, RouterSpec
@@ -18,6 +19,7 @@ from routerctl.plan import Action, Change, FieldChange, Plan, fingerprint
 from routerctl.spec import matches_any
 
 ORDERED_PREFER = "none"  # only manual ranking makes pool order meaningful
+SECTIONS = ("tasks", "presets")
 
 
 def compute_plan(
@@ -31,32 +33,29 @@ def compute_plan(
     environment: str | None = None,
     api_url: str | None = None,
 ) -> Plan:
-    """Desired vs live → Plan. Deletes only with `prune`, only inside `prune_scope` (globs),
-    never for names matching `protect` (globs). `targets` limits the plan to those names."""
+    """Desired vs live → Plan.
+
+    Deletes only with `prune`, only inside `prune_scope` (globs), never for names matching
+    `protect` (globs). `targets` limits the plan to those names (a target may also name the
+    old name of a rename). When several live routers share a name, the oldest is the one
+    compared; the others are reported as unmanaged and never deleted. Raises PlanError for a
+    rename of a protected router and for a live router read without its config.
+    """
     scope = list(prune_scope)
     protected_globs = list(protect)
     wanted = set(targets)
     warnings: list[str] = []
 
-    live_sorted = sorted(live, key=lambda r: (r.name, r.created_at or "", r.uuid))
-    live_by_name: dict[str, LiveRouter] = {}
-    extra_live: list[LiveRouter] = []
-    for router in live_sorted:
-        if router.name in live_by_name:
-            extra_live.append(router)
-            warnings.append(
-                f"{sum(1 for r in live if r.name == router.name)} live routers are named "
-                f"{router.name!r}; routerctl manages {live_by_name[router.name].uuid} and treats "
-                f"{router.uuid} as unmanaged"
-            )
-        else:
-            live_by_name[router.name] = router
+    live_by_name, duplicates = _index_live(live, warnings)
 
-    selected = [s for s in desired if not wanted or s.name in wanted]
+    selected = [
+        s for s in desired if not wanted or s.name in wanted or wanted.intersection(s.renamed_from)
+    ]
     matched: set[str] = set()
     changes: list[Change] = []
     unchanged: list[str] = []
     for spec in sorted(selected, key=lambda s: s.name):
+        after = spec.state()
         current = live_by_name.get(spec.name)
         renamed_from = None
         if current is None:
@@ -64,26 +63,24 @@ def compute_plan(
                 if old in live_by_name and old not in matched:
                     current, renamed_from = live_by_name[old], old
                     break
-        elif any(old in live_by_name for old in spec.renamed_from):
+        else:
             olds = [old for old in spec.renamed_from if old in live_by_name]
-            warnings.append(
-                f"{spec.name!r} already exists live, so renamed_from {olds} is ignored; "
-                f"the old router(s) still exist"
-            )
+            if olds:
+                one = len(olds) == 1
+                warnings.append(
+                    f"{spec.name!r} already exists live, so its renamed_from is ignored and "
+                    f"{', '.join(repr(o) for o in olds)} {'is' if one else 'are'} left untouched; "
+                    f"remove renamed_from to let --prune delete {'it' if one else 'them'}"
+                )
         if current is None:
-            after = spec.state()
             changes.append(
                 Change(
-                    name=spec.name,
-                    action=Action.CREATE,
-                    after=after,
-                    fields=_describe_new(after),
+                    name=spec.name, action=Action.CREATE, after=after, fields=_describe_new(after)
                 )
             )
             continue
         matched.add(current.name)
-        before = current.to_spec().state()
-        after = spec.state()
+        before = _live_state(current)
         fields = diff_states(before, after)
         change_warnings: tuple[str, ...] = ()
         if renamed_from is not None:
@@ -118,34 +115,38 @@ def compute_plan(
     unmanaged: list[str] = []
     prunable: list[str] = []
     protected: list[str] = []
-    orphans = [r for r in live_sorted if r.name not in declared and r.name not in matched]
-    orphans += [r for r in extra_live if r.name in wanted or not wanted]
-    for router in orphans:
-        if wanted and router.name not in wanted:
+    for name, router in sorted(live_by_name.items()):
+        if name in declared or name in matched or (wanted and name not in wanted):
             continue
-        if not matches_any(router.name, scope):
-            unmanaged.append(router.name)
-        elif matches_any(router.name, protected_globs):
-            protected.append(router.name)
+        if not matches_any(name, scope):
+            unmanaged.append(name)
+        elif matches_any(name, protected_globs):
+            protected.append(name)
         elif prune:
-            before = router.to_spec().state()
+            before = _live_state(router)
             changes.append(
                 Change(
-                    name=router.name,
+                    name=name,
                     action=Action.DELETE,
                     uuid=router.uuid,
                     before=before,
                     fingerprint=fingerprint(router.uuid, before),
                     warnings=(
-                        f'clients calling model "router:{router.name}" will get errors once '
-                        "it is deleted",
+                        f'clients calling model "router:{name}" will get errors once it is deleted',
                     ),
                 )
             )
         else:
-            prunable.append(router.name)
+            prunable.append(name)
+    # Same-name duplicates are never deleted: which one clients reach is not documented.
+    unmanaged += [r.name for r in duplicates if not wanted or r.name in wanted]
+    unmanaged = sorted(set(unmanaged))
 
-    known = {s.name for s in desired} | {r.name for r in live}
+    known = (
+        {s.name for s in desired}
+        | {old for s in desired for old in s.renamed_from}
+        | {r.name for r in live}
+    )
     for target in sorted(wanted - known):
         warnings.append(f"--target {target!r} matches no router in the files or live")
     if wanted:
@@ -168,72 +169,83 @@ def compute_plan(
     )
 
 
+def _index_live(
+    live: Sequence[LiveRouter], warnings: list[str]
+) -> tuple[dict[str, LiveRouter], list[LiveRouter]]:
+    """Live routers by name (the oldest of each name) and the same-name extras."""
+    by_name: dict[str, list[LiveRouter]] = {}
+    for router in sorted(live, key=lambda r: (r.name, r.created_at or "", r.uuid)):
+        by_name.setdefault(router.name, []).append(router)
+    first: dict[str, LiveRouter] = {}
+    extras: list[LiveRouter] = []
+    for name, routers in by_name.items():
+        first[name] = routers[0]
+        if len(routers) > 1:
+            extras += routers[1:]
+            others = ", ".join(r.uuid for r in routers[1:])
+            warnings.append(
+                f"{len(routers)} live routers are named {name!r}; routerctl manages the oldest "
+                f"({routers[0].uuid}) and leaves {others} untouched"
+            )
+    return first, extras
+
+
+def _live_state(router: LiveRouter) -> dict[str, Any]:
+    if not router.has_config:
+        # A list summary has no tasks; comparing it would plan to delete every task.
+        raise PlanError(
+            f"live router {router.name!r} ({router.uuid}) was read without its config (a list "
+            "summary); plans need every router as GET returns it"
+        )
+    return router.to_spec().state()
+
+
 def _describe_new(after: dict[str, Any]) -> tuple[FieldChange, ...]:
-    return tuple(
-        FieldChange(path=path, kind="added", after=value) for path, value in _leaves(after)
-    )
-
-
-def _leaves(state: dict[str, Any]) -> list[tuple[str, Any]]:
-    out: list[tuple[str, Any]] = [("description", state["description"])]
-    for section in ("tasks", "presets"):
-        for key, body in state[section].items():
-            out.append((f"{section}.{key}", body))
-    out.append(("fallback_models", state["fallback_models"]))
-    return out
+    out = [FieldChange("description", "added", after=after["description"])]
+    for section in SECTIONS:
+        out += [
+            FieldChange(f"{section}.{key}", "added", after=body)
+            for key, body in after[section].items()
+        ]
+    out.append(FieldChange("fallback_models", "added", after=after["fallback_models"]))
+    return tuple(out)
 
 
 def diff_states(before: dict[str, Any], after: dict[str, Any]) -> tuple[FieldChange, ...]:
-    """Field-level changes between two normalised router states (empty if equivalent)."""
+    """Field-level changes between two normalised router states (empty if equivalent).
+
+    Tasks and presets are compared by key, never by position. A pool's order counts only when
+    the (desired) policy is `prefer: none`; fallback_models order always counts.
+    """
     if before == after:
         return ()
-    touched = _touched_paths(before, after)
     fields: list[FieldChange] = []
-    if "name" in touched and before["name"] != after["name"]:
+    if before["name"] != after["name"]:
         fields.append(FieldChange("name", "changed", before["name"], after["name"]))
-    if "description" in touched:
+    if before["description"] != after["description"]:
         fields.append(
             FieldChange("description", "changed", before["description"], after["description"])
         )
-    for section in ("tasks", "presets"):
-        keys = sorted(
-            {path[1] for path in _paths_under(touched, section)}
-            | (set(before[section]) ^ set(after[section]))
-        )
-        for key in keys:
-            fields += _diff_task(section, key, before[section].get(key), after[section].get(key))
-    if "fallback_models" in touched:
+    for section in SECTIONS:
+        old_tasks, new_tasks = before[section], after[section]
+        if old_tasks == new_tasks:
+            continue
+        for key in sorted(old_tasks.keys() | new_tasks.keys()):
+            old, new = old_tasks.get(key), new_tasks.get(key)
+            if old != new:
+                fields += _diff_task(section, key, old, new)
+    if before["fallback_models"] != after["fallback_models"]:
         notes = list_notes(before["fallback_models"], after["fallback_models"], ordered=True)
-        if notes:
-            fields.append(
-                FieldChange(
-                    "fallback_models",
-                    "changed",
-                    before["fallback_models"],
-                    after["fallback_models"],
-                    notes,
-                )
+        fields.append(
+            FieldChange(
+                "fallback_models",
+                "changed",
+                before["fallback_models"],
+                after["fallback_models"],
+                notes,
             )
+        )
     return tuple(fields)
-
-
-def _touched_paths(before: dict[str, Any], after: dict[str, Any]) -> set[Any]:
-    """Top-level names and (section, key) pairs that deepdiff reports as different."""
-    report = DeepDiff(before, after, view="tree")
-    touched: set[Any] = set()
-    for levels in report.values():
-        for level in levels:
-            path = level.path(output_format="list")
-            if not path:
-                continue
-            touched.add(path[0])
-            if path[0] in ("tasks", "presets") and len(path) > 1:
-                touched.add((path[0], path[1]))
-    return touched
-
-
-def _paths_under(touched: set[Any], section: str) -> list[tuple[str, str]]:
-    return [p for p in touched if isinstance(p, tuple) and p[0] == section]
 
 
 def _diff_task(
@@ -245,14 +257,13 @@ def _diff_task(
     if new is None:
         return [FieldChange(path, "removed", old, None)]
     out: list[FieldChange] = []
-    if "description" in new and old.get("description") != new.get("description"):
+    if old.get("description") != new.get("description"):
         out.append(
             FieldChange(
-                f"{path}.description", "changed", old.get("description"), new["description"]
+                f"{path}.description", "changed", old.get("description"), new.get("description")
             )
         )
-    ordered = new["prefer"] == ORDERED_PREFER
-    notes = list_notes(old["models"], new["models"], ordered=ordered)
+    notes = list_notes(old["models"], new["models"], ordered=new["prefer"] == ORDERED_PREFER)
     if notes:
         out.append(FieldChange(f"{path}.models", "changed", old["models"], new["models"], notes))
     if old["prefer"] != new["prefer"]:
@@ -261,44 +272,74 @@ def _diff_task(
 
 
 def list_notes(before: Sequence[str], after: Sequence[str], *, ordered: bool) -> tuple[str, ...]:
-    """Human lines for a list change: additions, removals and (if `ordered`) moves.
+    """Human lines for a list change: additions, removals, then (if `ordered`) moves.
 
-    Moves are the items outside a longest common subsequence, so moving one model to the top
-    reads as one move, not as every model shifting.
+    Ordered lists give positions (`+ x (#1)`, `- y (#3)`, `x: #3 → #1`); unordered ones give
+    membership only. Moves are the items outside a longest common subsequence, so promoting one
+    model to the top reads as one move, not as every model shifting. Repeated items are told
+    apart by occurrence, so a removed duplicate is reported, not lost.
     """
-    notes: list[str] = []
-    before_set, after_set = set(before), set(after)
-    for index, item in enumerate(after):
-        if item not in before_set:
-            notes.append(f"+ {item} (#{index + 1})" if ordered else f"+ {item}")
-    notes += [f"- {item}" for item in before if item not in after_set]
+    old, new = _occurrences(before), _occurrences(after)
+    old_set, new_set = set(old), set(new)
+    notes = [
+        f"+ {x[0]} (#{index + 1})" if ordered else f"+ {x[0]}"
+        for index, x in enumerate(new)
+        if x not in old_set
+    ]
+    notes += [
+        f"- {x[0]} (#{index + 1})" if ordered else f"- {x[0]}"
+        for index, x in enumerate(old)
+        if x not in new_set
+    ]
     if ordered:
-        common_before = [x for x in before if x in after_set]
-        common_after = [x for x in after if x in before_set]
-        if common_before != common_after:
-            kept = set(_lcs(common_before, common_after))
-            for item in common_after:
-                if item not in kept:
-                    notes.append(
-                        f"{item}: #{list(before).index(item) + 1} → #{list(after).index(item) + 1}"
-                    )
+        common_old = [x for x in old if x in new_set]
+        common_new = [x for x in new if x in old_set]
+        if common_old != common_new:
+            old_pos = {x: i for i, x in enumerate(old)}
+            new_pos = {x: i for i, x in enumerate(new)}
+            kept = set(_lcs(common_old, common_new, lambda x: old_pos[x] == new_pos[x]))
+            notes += [
+                f"{x[0]}: #{old_pos[x] + 1} → #{index + 1}"
+                for index, x in enumerate(new)
+                if x in old_set and x not in kept
+            ]
     return tuple(notes)
 
 
-def _lcs(a: Sequence[str], b: Sequence[str]) -> list[str]:
-    """Longest common subsequence; ties keep items that come earlier in `a` (so the item that
-    was promoted is the one reported as moved)."""
+_Item = tuple[str, int]  # a list element and which occurrence of it this is
+
+
+def _occurrences(items: Sequence[str]) -> list[_Item]:
+    """[a, b, a] → [(a, 1), (b, 1), (a, 2)]: every element unique, order kept."""
+    seen: Counter[str] = Counter()
+    out = []
+    for item in items:
+        seen[item] += 1
+        out.append((item, seen[item]))
+    return out
+
+
+def _lcs(a: Sequence[_Item], b: Sequence[_Item], stays: Callable[[_Item], bool]) -> list[_Item]:
+    """Longest common subsequence of two lists of unique items.
+
+    Among equally long ones, prefer the one keeping more items that `stay` at the same
+    position, so an item that did not move is never reported as moved; after that, items that
+    moved *up* in `b` are the ones left out, so promoting a model reads as that model's move.
+    """
     n, m = len(a), len(b)
-    table = [[0] * (m + 1) for _ in range(n + 1)]
+    table = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):
-            table[i][j] = (
-                table[i + 1][j + 1] + 1 if a[i] == b[j] else max(table[i + 1][j], table[i][j + 1])
-            )
-    out: list[str] = []
+            best = max(table[i + 1][j], table[i][j + 1])
+            if a[i] == b[j]:
+                rest = table[i + 1][j + 1]
+                best = max(best, (rest[0] + 1, rest[1] + stays(a[i])))
+            table[i][j] = best
+    out: list[_Item] = []
     i = j = 0
     while i < n and j < m:
-        if a[i] == b[j]:
+        rest = table[i + 1][j + 1]
+        if a[i] == b[j] and table[i][j] == (rest[0] + 1, rest[1] + stays(a[i])):
             out.append(a[i])
             i += 1
             j += 1

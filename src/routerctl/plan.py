@@ -223,9 +223,49 @@ def load_plan(path: str | Path) -> Plan:
             f"{path}: plan format {data['format_version']} is not supported by this routerctl "
             f"(reads {FORMAT_VERSION}); re-run `routerctl plan --out`"
         )
+    if not isinstance(data.get("changes"), list):
+        # e.g. another tool's JSON plan that happens to carry a format_version
+        raise PlanError(f'{path}: not a routerctl plan file (no "changes" list)')
     try:
-        return Plan.from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PlanError(
-            f"{path}: damaged plan file ({exc!r}); re-run `routerctl plan --out`"
-        ) from None
+        plan = Plan.from_dict(data)
+        problem = _damage(plan)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, KeyError):
+            problem = f"missing key {exc.args[0]!r}"
+        else:
+            problem = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        plan = Plan()
+    if problem:
+        raise PlanError(f"{path}: damaged plan file ({problem}); re-run `routerctl plan --out`")
+    return plan
+
+
+STATE_KEYS = ("name", "description", "tasks", "presets", "fallback_models")
+FIELD_KINDS = ("added", "removed", "changed")
+
+
+def _damage(plan: Plan) -> str:
+    """What makes a parsed plan unusable for apply or rendering ("" if nothing)."""
+    for index, change in enumerate(plan.changes):
+        where = f"change {index}"
+        if not isinstance(change.name, str) or not change.name:
+            return f"{where} has no router name"
+        where = f"change {index} ({change.name})"
+        needs_before = change.action is not Action.CREATE
+        needs_after = change.action is not Action.DELETE
+        if needs_before and not (isinstance(change.uuid, str) and change.uuid):
+            return f"{where} has no uuid"
+        for label, state, needed in (
+            ("before", change.before, needs_before),
+            ("after", change.after, needs_after),
+        ):
+            if state is None and not needed:
+                continue
+            if not isinstance(state, dict) or any(key not in state for key in STATE_KEYS):
+                return f"{where} has no valid {label} state"
+        for fc in change.fields:
+            if not isinstance(fc.path, str) or fc.kind not in FIELD_KINDS:
+                return f"{where} has a malformed field change"
+        if not all(isinstance(w, str) for w in change.warnings):
+            return f"{where} has malformed warnings"
+    return ""
