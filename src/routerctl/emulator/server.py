@@ -1,0 +1,970 @@
+"""The emulator's HTTP server: the DigitalOcean router management API (`/v2/gen-ai/...`), the
+inference route (`POST /v1/chat/completions`), and a control API (`/_emulator/...`), all on
+one port. Only the standard library is used (http.server's ThreadingHTTPServer).
+
+Order of work for one request:
+
+1. A scripted or random fault may fire (see faults.py). `drop_before` and `status` faults
+   end the request here, before authentication, as a proxy in front of the API would.
+2. `/v2` requests sleep for the configured latency plus the fault plan's latency.
+3. Bearer auth. `/v2` requests then pass the rate limiter, which counts per token.
+4. The request is routed and handled. Unknown paths get 404 and wrong methods get 405, both
+   as JSON.
+5. A `delay` fault holds the answer, and a `drop_after_commit` fault closes the connection
+   without answering.
+
+Every response carries `x-request-id` and the `ratelimit-*` headers. Every error body
+carries `request_id`. The control API needs no auth and is never rate limited, faulted or
+counted in the stats.
+
+The inference route answers OpenAI-shaped bodies. Its `x-model-router-selected-route`
+header is the matched custom task name, the preset slug, or `fallback`.
+`x-emulator-route-score` carries the matcher's score (see routing.py) so a test can show
+why a prompt landed where it did. Unknown routers get 404 `model_not_found`, and models
+that are not `router:<name>` get 400.
+
+Auth on the inference route: with `model_access_key` set, that key is accepted, and so is
+`token` when set, because DigitalOcean's inference endpoint also accepts a personal access
+token. With only `token` set, only `token` is accepted. With neither, any bearer token is
+accepted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import json
+import logging
+import math
+import re
+import socket
+import socketserver
+import sys
+import threading
+import time
+import uuid as uuidlib
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any, cast
+from urllib.parse import parse_qs, quote, urlsplit
+
+from routerctl.emulator import catalog
+from routerctl.emulator.faults import Fault, FaultInjector, FaultPlan
+from routerctl.emulator.ratelimit import RateLimiter, RateState
+from routerctl.emulator.routing import select_route
+from routerctl.emulator.state import (
+    NOT_FOUND_MESSAGE,
+    EmulatorApiError,
+    RouterStore,
+    bad_request,
+)
+
+logger = logging.getLogger("routerctl.emulator")
+
+ROUTERS = "/v2/gen-ai/models/routers"
+DEFAULT_PER_PAGE = 20
+MAX_BODY_BYTES = 1 << 20  # routers are small; a larger body is a client bug
+IDLE_CONNECTION_TIMEOUT = 300.0  # seconds a keep-alive connection may sit idle
+
+_ERROR_IDS: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "request_entity_too_large",
+    422: "unprocessable_entity",
+    429: "too_many_requests",
+    500: "server_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
+_ERROR_MESSAGES: dict[int, str] = {
+    401: "Unable to authenticate you.",
+    404: NOT_FOUND_MESSAGE,
+    429: "API rate limit exceeded.",
+    500: "Server was unable to give you a response.",
+}
+
+
+class _Unset(enum.Enum):
+    UNSET = "unset"
+
+
+UNSET = _Unset.UNSET
+
+
+@dataclass
+class _Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+    request_id: str
+    host: str
+
+    @property
+    def token(self) -> str | None:
+        """The bearer token, or None when the header is missing or malformed."""
+        value = self.headers.get("authorization", "")
+        scheme, _, token = value.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
+            return None
+        return token.strip()
+
+    def json(self) -> Any:
+        if not self.body.strip():
+            raise bad_request("request body must be a JSON object")
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise bad_request(f"request body is not valid JSON: {exc}") from exc
+
+
+@dataclass
+class _Reply:
+    status: int = 200
+    payload: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # close the connection without answering
+
+    @classmethod
+    def dropped(cls) -> _Reply:
+        return cls(status=0, drop=True)
+
+
+def _api_error(
+    req: _Request, status: int, message: str | None = None, error_id: str | None = None
+) -> _Reply:
+    """A DigitalOcean-shaped error: `{"id", "message", "request_id"}`."""
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    return _Reply(
+        status,
+        {
+            "id": error_id or _ERROR_IDS.get(status, phrase.lower().replace(" ", "_")),
+            "message": message or _ERROR_MESSAGES.get(status, phrase + "."),
+            "request_id": req.request_id,
+        },
+    )
+
+
+def _openai_error(
+    status: int, message: str, code: str, kind: str = "invalid_request_error"
+) -> _Reply:
+    """An OpenAI-shaped error, as the inference endpoint answers."""
+    return _Reply(status, {"error": {"message": message, "type": kind, "code": code}})
+
+
+def _seconds(value: float) -> str:
+    # Whole seconds are sent as integers (the HTTP form). Fractions are kept as-is, which is
+    # non-standard but lets fault-injection tests retry in milliseconds.
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _header_value(value: str) -> str:
+    """Make a value safe for an HTTP header: no CR/LF, Latin-1 only (task names are free text)."""
+    flat = " ".join(value.splitlines())
+    try:
+        flat.encode("latin-1")
+    except UnicodeEncodeError:
+        return quote(flat, safe=" -_.:/")
+    return flat
+
+
+def _int_param(req: _Request, name: str, default: int) -> int:
+    values = req.query.get(name)
+    if not values or values[-1] == "":
+        return default
+    try:
+        number = int(values[-1])
+    except ValueError:
+        raise bad_request(f"{name} must be an integer") from None
+    if number < 1:
+        raise bad_request(f"{name} must be at least 1")
+    return number
+
+
+def _message_text(content: Any) -> str:
+    """Text of an OpenAI message `content`: a string, or a list of parts with `text`."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            str(part.get("text", "")) for part in content if isinstance(part, dict)
+        ).strip()
+    return ""
+
+
+def estimate_tokens(text: str) -> int:
+    """Deterministic token estimate: about 4 tokens per 3 words, at least 1 for any text."""
+    words = len(text.split())
+    return math.ceil(words * 4 / 3) if words else 0
+
+
+class Stats:
+    """Request counters, safe across handler threads. `snapshot()` is what callers see."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._requests: Counter[str] = Counter()
+            self._statuses: Counter[int] = Counter()
+            self._committed: Counter[str] = Counter()
+            self._rate_limited = 0
+            self._dropped = 0
+
+    def request(self, method: str, route: str) -> None:
+        with self._lock:
+            self._requests[f"{method} {route}"] += 1
+
+    def answered(self, status: int) -> None:
+        with self._lock:
+            self._statuses[status] += 1
+
+    def dropped(self) -> None:
+        with self._lock:
+            self._dropped += 1
+
+    def rate_limited(self) -> None:
+        with self._lock:
+            self._rate_limited += 1
+
+    def committed(self, kind: str) -> None:
+        with self._lock:
+            self._committed[kind] += 1
+
+    def snapshot(self, faults: Mapping[str, int]) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "requests_total": sum(self._requests.values()),
+                # key "METHOD /route/{template}", e.g. "GET /v2/gen-ai/models/routers/{uuid}"
+                "requests": dict(sorted(self._requests.items())),
+                "statuses": {str(k): v for k, v in sorted(self._statuses.items())},
+                "rate_limited": self._rate_limited,  # 429s sent by the rate limiter
+                "dropped": self._dropped,  # connections closed without an answer
+                "creates_committed": self._committed["create"],
+                "updates_committed": self._committed["update"],
+                "deletes_committed": self._committed["delete"],
+                "faults_fired": sum(faults.values()),
+                "faults": dict(faults),
+            }
+
+
+_Handler = Callable[[_Request, dict[str, str]], _Reply]
+
+
+@dataclass(frozen=True)
+class _Route:
+    pattern: re.Pattern[str]
+    template: str
+    methods: dict[str, str]  # HTTP method -> Emulator method name
+
+
+def _route(regex: str, template: str, **methods: str) -> _Route:
+    return _Route(re.compile(regex), template, methods)
+
+
+# Order matters: the literal preset paths must win over `routers/{uuid}`.
+_API_ROUTES: tuple[_Route, ...] = (
+    _route(rf"^{ROUTERS}$", ROUTERS, GET="_list_routers", POST="_create_router"),
+    _route(rf"^{ROUTERS}/tasks/presets$", f"{ROUTERS}/tasks/presets", GET="_list_task_presets"),
+    _route(rf"^{ROUTERS}/presets$", f"{ROUTERS}/presets", GET="_list_router_presets"),
+    _route(
+        rf"^{ROUTERS}/(?P<uuid>[^/]+)$",
+        f"{ROUTERS}/{{uuid}}",
+        GET="_get_router",
+        PUT="_update_router",
+        DELETE="_delete_router",
+    ),
+    _route(r"^/v2/gen-ai/models$", "/v2/gen-ai/models", GET="_list_models"),
+)
+_INFERENCE_ROUTE = _route(
+    r"^(/v1)?/chat/completions$", "/v1/chat/completions", POST="_chat_completions"
+)
+_CONTROL_ROUTES: tuple[_Route, ...] = (
+    _route(r"^/_emulator/reset$", "/_emulator/reset", POST="_control_reset"),
+    _route(
+        r"^/_emulator/faults$", "/_emulator/faults", GET="_control_faults", POST="_control_faults"
+    ),
+    _route(r"^/_emulator/stats$", "/_emulator/stats", GET="_control_stats"),
+    _route(
+        r"^/_emulator/config$", "/_emulator/config", GET="_control_config", PUT="_control_config"
+    ),
+)
+
+
+def _match(routes: tuple[_Route, ...], path: str) -> tuple[_Route, dict[str, str]] | None:
+    for route in routes:
+        found = route.pattern.match(path)
+        if found:
+            return route, found.groupdict()
+    return None
+
+
+class Emulator:
+    """A local stand-in for the DigitalOcean router API and the inference route.
+
+    Use it as a context manager (`with Emulator() as emu:`), call `start()` to serve from a
+    daemon thread, or call `serve_forever()` to block (the CLI). State, faults and counters
+    can be driven directly (`put_router`, `set_faults`, `reset`, `stats`) or over HTTP
+    under `/_emulator/`.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        state_file: str | Path | None = None,
+        rate_limit_per_minute: int | None = None,
+        latency_ms: float = 0.0,
+        summary_list: bool = False,
+        page_size_cap: int = 200,
+        token: str | None = None,
+        model_access_key: str | None = None,
+    ) -> None:
+        self.host = host
+        self._port = port
+        self.token = token
+        self.model_access_key = model_access_key
+        self._task_presets = catalog.task_presets()
+        self._preset_descriptions = catalog.preset_descriptions()
+        self._router_presets = catalog.router_presets()
+        self._models = catalog.models()
+        self._store = RouterStore(self._preset_descriptions, state_file)
+        self._faults = FaultInjector()
+        self._stats = Stats()
+        self._limiter = RateLimiter()
+        self._latency_ms = 0.0
+        self._summary_list = False
+        self._page_size_cap = 200
+        self.configure(
+            latency_ms=latency_ms,
+            rate_limit_per_minute=rate_limit_per_minute,
+            summary_list=summary_list,
+            page_size_cap=page_size_cap,
+        )
+        self._lifecycle = threading.Lock()
+        self._server: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    def _bind(self) -> _HTTPServer:
+        with self._lifecycle:
+            if self._server is not None:
+                raise RuntimeError("emulator is already running")
+            server = _HTTPServer((self.host, self._port), self)
+            # Keep the port across stop()/start(), so a restarted emulator has the same URL.
+            self._port = int(server.server_address[1])
+            self._server = server
+            return server
+
+    def start(self) -> Emulator:
+        """Bind and serve from a daemon thread. Returns self."""
+        server = self._bind()
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"routerctl-emulator:{self._port}",
+            daemon=True,
+        )
+        self._thread.start()
+        logger.info("emulator listening on %s", self.url)
+        return self
+
+    def serve_forever(self) -> None:
+        """Bind and serve in the calling thread until stop() or Ctrl-C."""
+        server = self._bind()
+        logger.info("emulator listening on %s", self.url)
+        try:
+            server.serve_forever(poll_interval=0.2)
+        except KeyboardInterrupt:
+            logger.info("emulator interrupted, shutting down")
+        finally:
+            self._close(server)
+
+    def stop(self) -> None:
+        """Stop serving and close open connections. Safe to call twice."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        server.shutdown()  # returns once serve_forever has left its loop
+        self._close(server)
+        if thread is not None:
+            thread.join(timeout=5)
+        self._thread = None
+
+    def _close(self, server: _HTTPServer) -> None:
+        server.server_close()
+        # Keep-alive connections would otherwise stay served by their handler threads.
+        server.close_all_connections()
+        with self._lifecycle:
+            if self._server is server:
+                self._server = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. "http://127.0.0.1:54321" (no trailing slash)."""
+        if self._port == 0:
+            raise RuntimeError("emulator has no port yet: call start() first")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._port}"
+
+    # --- direct state access (tests, benchmarks) ---------------------------------------
+
+    def reset(self) -> None:
+        """Drop all routers, faults, counters and rate-limit windows. Config is kept."""
+        self._store.clear()
+        self._faults.reset()
+        self._stats.reset()
+        self._limiter.reset()
+
+    def put_router(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a router as POST would (same validation). Raises EmulatorApiError."""
+        return self._store.create(body)
+
+    def update_router(self, router_uuid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Replace a router as PUT would, e.g. to simulate an edit in the control panel."""
+        return self._store.update(router_uuid, body)
+
+    def delete_router(self, router_uuid: str) -> None:
+        self._store.delete(router_uuid)
+
+    def routers(self) -> list[dict[str, Any]]:
+        """Stored routers as GET returns them, in creation order."""
+        return self._store.list()
+
+    def set_faults(self, plan: FaultPlan) -> None:
+        """Replace the fault plan; script progress and the random sequence restart."""
+        self._faults.set_plan(plan)
+
+    @property
+    def faults(self) -> FaultPlan:
+        return self._faults.plan
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """A snapshot of the counters (see Stats.snapshot for the keys)."""
+        return self._stats.snapshot(self._faults.counters())
+
+    def configure(
+        self,
+        *,
+        latency_ms: float | _Unset = UNSET,
+        rate_limit_per_minute: int | _Unset | None = UNSET,
+        summary_list: bool | _Unset = UNSET,
+        page_size_cap: int | _Unset = UNSET,
+    ) -> dict[str, Any]:
+        """Change settings at runtime (also `PUT /_emulator/config`). Returns all settings."""
+        if not isinstance(latency_ms, _Unset):
+            if isinstance(latency_ms, bool) or not isinstance(latency_ms, int | float):
+                raise ValueError("latency_ms must be a number")
+            if latency_ms < 0:
+                raise ValueError("latency_ms must not be negative")
+            self._latency_ms = float(latency_ms)
+        if not isinstance(rate_limit_per_minute, _Unset):
+            if rate_limit_per_minute is not None and (
+                isinstance(rate_limit_per_minute, bool)
+                or not isinstance(rate_limit_per_minute, int)
+                or rate_limit_per_minute < 1
+            ):
+                raise ValueError("rate_limit_per_minute must be a positive integer or null")
+            self._limiter.per_minute = rate_limit_per_minute
+        if not isinstance(summary_list, _Unset):
+            if not isinstance(summary_list, bool):
+                raise ValueError("summary_list must be true or false")
+            self._summary_list = summary_list
+        if not isinstance(page_size_cap, _Unset):
+            if isinstance(page_size_cap, bool) or not isinstance(page_size_cap, int):
+                raise ValueError("page_size_cap must be a positive integer")
+            if page_size_cap < 1:
+                raise ValueError("page_size_cap must be a positive integer")
+            self._page_size_cap = page_size_cap
+        return self.config
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return {
+            "latency_ms": self._latency_ms,
+            "rate_limit_per_minute": self._limiter.per_minute,
+            "summary_list": self._summary_list,
+            "page_size_cap": self._page_size_cap,
+        }
+
+    # --- request pipeline -------------------------------------------------------------
+
+    def _dispatch(self, req: _Request) -> _Reply:
+        """Run one request through faults, auth, rate limiting and its handler."""
+        control = _match(_CONTROL_ROUTES, req.path)
+        if control is not None or req.path.startswith("/_emulator/"):
+            reply = self._call(req, control)
+            return self._finish(req, reply, None)
+
+        is_api = req.path.startswith("/v2/")
+        is_inference = _INFERENCE_ROUTE.pattern.match(req.path) is not None
+        found = _match(_API_ROUTES, req.path) if is_api else None
+        if is_inference:
+            found = (_INFERENCE_ROUTE, {})
+        self._stats.request(req.method, found[0].template if found else "<unknown>")
+
+        fault = self._faults.decide(req.method, req.path, allow_random=is_api)
+        if is_api:
+            delay = self._latency_ms + self._faults.latency_ms
+            if delay > 0:
+                time.sleep(delay / 1000)
+        if fault is not None and fault.action == "drop_before":
+            return self._finish(req, _Reply.dropped(), None)
+        if fault is not None and fault.action == "status":
+            return self._finish(req, self._fault_reply(req, fault, is_inference), None)
+
+        rate: RateState | None = None
+        if is_inference:
+            reply = self._serve_inference(req, found)
+        elif is_api:
+            reply, rate = self._serve_api(req, found)
+        else:
+            reply = _api_error(req, 404)
+
+        if fault is not None and fault.action == "delay":
+            time.sleep(fault.delay_ms / 1000)
+        if fault is not None and fault.action == "drop_after_commit":
+            reply = _Reply.dropped()
+        return self._finish(req, reply, rate)
+
+    def _finish(self, req: _Request, reply: _Reply, rate: RateState | None) -> _Reply:
+        if reply.drop:
+            if not req.path.startswith("/_emulator/"):
+                self._stats.dropped()
+            return reply
+        state = rate or self._limiter.peek(req.token or "")
+        for key, value in state.headers().items():
+            reply.headers.setdefault(key, value)
+        if not req.path.startswith("/_emulator/"):
+            self._stats.answered(reply.status)
+        return reply
+
+    def _serve_api(
+        self, req: _Request, found: tuple[_Route, dict[str, str]] | None
+    ) -> tuple[_Reply, RateState | None]:
+        token = req.token
+        if token is None or (self.token is not None and token != self.token):
+            return _api_error(req, 401), None
+        rate = self._limiter.admit(token)
+        if not rate.allowed:
+            self._stats.rate_limited()
+            return _api_error(req, 429), rate
+        return self._call(req, found), rate
+
+    def _serve_inference(
+        self, req: _Request, found: tuple[_Route, dict[str, str]] | None
+    ) -> _Reply:
+        accepted = {k for k in (self.model_access_key, self.token) if k is not None}
+        if self.model_access_key is None and self.token is not None:
+            accepted = {self.token}
+        token = req.token
+        if token is None or (accepted and token not in accepted):
+            return _openai_error(401, "Invalid or missing API key.", "invalid_api_key")
+        return self._call(req, found, openai=True)
+
+    def _call(
+        self, req: _Request, found: tuple[_Route, dict[str, str]] | None, *, openai: bool = False
+    ) -> _Reply:
+        if found is None:
+            return _api_error(req, 404)
+        route, params = found
+        name = route.methods.get(req.method)
+        if name is None:
+            allowed = ", ".join(sorted(route.methods))
+            if openai:
+                reply = _openai_error(
+                    405, f"Method {req.method} not allowed.", "method_not_allowed"
+                )
+            else:
+                reply = _api_error(req, 405, f"Method {req.method} is not allowed here.")
+            reply.headers["allow"] = allowed
+            return reply
+        handler = cast(_Handler, getattr(self, name))
+        try:
+            return handler(req, params)
+        except EmulatorApiError as exc:
+            if openai:
+                return _openai_error(exc.status, exc.message, exc.error_id)
+            return _api_error(req, exc.status, exc.message, exc.error_id)
+
+    def _fault_reply(self, req: _Request, fault: Fault, inference: bool) -> _Reply:
+        if inference:
+            reply = _openai_error(
+                fault.status,
+                _ERROR_MESSAGES.get(fault.status, "Injected fault."),
+                _ERROR_IDS.get(fault.status, "error"),
+                "server_error" if fault.status >= 500 else "invalid_request_error",
+            )
+        else:
+            reply = _api_error(req, fault.status)
+        if fault.status == 429:
+            reply.headers["ratelimit-remaining"] = "0"
+        if fault.retry_after is not None:
+            reply.headers["retry-after"] = _seconds(fault.retry_after)
+        return reply
+
+    # --- management API handlers ------------------------------------------------------
+
+    def _paginate(self, req: _Request, key: str, items: list[Any]) -> dict[str, Any]:
+        page = _int_param(req, "page", 1)
+        per_page = min(_int_param(req, "per_page", DEFAULT_PER_PAGE), self._page_size_cap)
+        total = len(items)
+        pages = max(1, math.ceil(total / per_page))
+        base = f"http://{req.host}{req.path}"
+
+        def link(number: int) -> str:
+            return f"{base}?page={number}&per_page={per_page}"
+
+        # Only the links that make sense, with the gen-ai key names (`previous`, not `prev`).
+        links: dict[str, str] = {}
+        if page > 1:
+            links["first"] = link(1)
+            links["previous"] = link(min(page - 1, pages))
+        if page < pages:
+            links["next"] = link(page + 1)
+            links["last"] = link(pages)
+        start = (page - 1) * per_page
+        return {
+            key: items[start : start + per_page],
+            "links": {"pages": links},
+            "meta": {"page": page, "pages": pages, "total": total},
+        }
+
+    def _list_routers(self, req: _Request, params: dict[str, str]) -> _Reply:
+        routers = self._store.list()
+        if self._summary_list:
+            routers = [
+                {"uuid": r["uuid"], "name": r["name"], "description": r["description"]}
+                for r in routers
+            ]
+        return _Reply(200, self._paginate(req, "model_routers", routers))
+
+    def _create_router(self, req: _Request, params: dict[str, str]) -> _Reply:
+        router = self._store.create(req.json())
+        self._stats.committed("create")
+        return _Reply(200, {"model_router": router})
+
+    def _get_router(self, req: _Request, params: dict[str, str]) -> _Reply:
+        return _Reply(200, {"model_router": self._store.get(params["uuid"])})
+
+    def _update_router(self, req: _Request, params: dict[str, str]) -> _Reply:
+        router = self._store.update(params["uuid"], req.json())
+        self._stats.committed("update")
+        return _Reply(200, {"model_router": router})
+
+    def _delete_router(self, req: _Request, params: dict[str, str]) -> _Reply:
+        deleted = self._store.delete(params["uuid"])
+        self._stats.committed("delete")
+        return _Reply(200, {"uuid": deleted})
+
+    def _list_task_presets(self, req: _Request, params: dict[str, str]) -> _Reply:
+        return _Reply(200, self._paginate(req, "tasks", self._task_presets))
+
+    def _list_router_presets(self, req: _Request, params: dict[str, str]) -> _Reply:
+        return _Reply(200, self._paginate(req, "presets", self._router_presets))
+
+    def _list_models(self, req: _Request, params: dict[str, str]) -> _Reply:
+        return _Reply(200, self._paginate(req, "models", self._models))
+
+    # --- inference --------------------------------------------------------------------
+
+    def _chat_completions(self, req: _Request, params: dict[str, str]) -> _Reply:
+        try:
+            body = req.json()
+        except EmulatorApiError as exc:
+            return _openai_error(400, exc.message, "invalid_json")
+        if not isinstance(body, dict):
+            return _openai_error(400, "request body must be a JSON object", "invalid_request")
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            return _openai_error(400, "model is required", "invalid_request")
+        if not model.startswith("router:"):
+            return _openai_error(
+                400,
+                f"The emulator serves only router models (router:<name>), not {model!r}.",
+                "model_not_supported",
+            )
+        messages = body.get("messages")
+        if (
+            not isinstance(messages, list)
+            or not messages
+            or not all(isinstance(m, dict) for m in messages)
+        ):
+            return _openai_error(400, "messages must be a non-empty list", "invalid_request")
+        if body.get("stream"):
+            return _openai_error(
+                400, "The emulator does not support stream=true.", "invalid_request"
+            )
+
+        name = model.removeprefix("router:")
+        router = self._store.find_by_name(name) or next(
+            (
+                {"name": p["slug"], "config": p["config"]}
+                for p in self._router_presets
+                if p["slug"] == name
+            ),
+            None,
+        )
+        if router is None:
+            return _openai_error(404, f"The model {model!r} does not exist.", "model_not_found")
+        # The routing prompt: system instructions plus the latest user turn (what a task
+        # classifier would look at); earlier turns are history, not the current request.
+        system = [_message_text(m.get("content")) for m in messages if m.get("role") == "system"]
+        users = [_message_text(m.get("content")) for m in messages if m.get("role") == "user"]
+        prompt = "\n".join([*system, *users[-1:]])
+        try:
+            route, chosen, score = select_route(router, prompt, self._preset_descriptions)
+        except ValueError as exc:
+            return _openai_error(500, str(exc), "no_model", "server_error")
+
+        content = f"[emulator] routed to {route} via {chosen}"
+        prompt_tokens = sum(estimate_tokens(_message_text(m.get("content"))) for m in messages)
+        completion_tokens = estimate_tokens(content)
+        return _Reply(
+            200,
+            {
+                "id": f"chatcmpl-{uuidlib.uuid4().hex[:24]}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": chosen,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens,
+                },
+            },
+            {
+                "x-model-router-selected-route": _header_value(route),
+                "x-emulator-route-score": f"{score:.4f}",
+            },
+        )
+
+    # --- control API ------------------------------------------------------------------
+
+    def _control_body(self, req: _Request) -> dict[str, Any]:
+        if not req.body.strip():
+            return {}
+        body = req.json()
+        if not isinstance(body, dict):
+            raise bad_request("request body must be a JSON object")
+        return body
+
+    def _control_reset(self, req: _Request, params: dict[str, str]) -> _Reply:
+        self.reset()
+        return _Reply(200, {"reset": True})
+
+    def _control_faults(self, req: _Request, params: dict[str, str]) -> _Reply:
+        if req.method == "POST":
+            try:
+                self.set_faults(FaultPlan.from_dict(self._control_body(req)))
+            except ValueError as exc:
+                raise bad_request(str(exc)) from exc
+        return _Reply(200, {"faults": self.faults.to_dict()})
+
+    def _control_stats(self, req: _Request, params: dict[str, str]) -> _Reply:
+        return _Reply(200, self.stats)
+
+    def _control_config(self, req: _Request, params: dict[str, str]) -> _Reply:
+        if req.method == "PUT":
+            body = self._control_body(req)
+            unknown = set(body) - set(self.config)
+            if unknown:
+                raise bad_request(f"unknown config field(s): {', '.join(sorted(unknown))}")
+            try:
+                self.configure(**body)
+            except ValueError as exc:
+                raise bad_request(str(exc)) from exc
+        return _Reply(200, self.config)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that tracks open connections, so stop() can close keep-alive
+    sockets, and that stays quiet when clients disconnect mid-answer (timeouts, drops)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.emulator = emulator
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _RequestHandler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind calls socket.getfqdn(), a reverse DNS lookup that can
+        # stall for seconds on some hosts; the emulator never needs the name.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_all_connections(self) -> None:
+        with self._connections_lock:
+            open_now = list(self._connections)
+        for conn in open_now:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError | OSError):
+            return
+        logger.exception("emulator: error while handling a request from %s", client_address)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real clients pool connections
+    server_version = "routerctl-emulator"
+    timeout = IDLE_CONNECTION_TIMEOUT
+    # Buffer the answer so headers and body leave in one write, and disable Nagle. Otherwise
+    # two small writes on a keep-alive connection meet the client's delayed ACK, and every
+    # request stalls for about 40 ms. That would swamp any benchmark run against the emulator.
+    wbufsize = -1
+
+    def version_string(self) -> str:
+        return self.server_version  # no trailing "Python/3.x": it is not the API's business
+
+    def setup(self) -> None:
+        super().setup()
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or None if it cannot be read (answer already sent)."""
+        if "chunked" in self.headers.get("transfer-encoding", "").lower():
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                line = self.rfile.readline(1024)
+                try:
+                    length = int(line.split(b";")[0].strip(), 16)
+                except ValueError:
+                    self.close_connection = True
+                    return None
+                if length == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return b"".join(chunks)
+                size += length
+                if size > MAX_BODY_BYTES:
+                    self.close_connection = True
+                    return None
+                chunks.append(self.rfile.read(length))
+                self.rfile.readline(1024)
+        try:
+            length = int(self.headers.get("content-length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY_BYTES:
+            self.close_connection = True
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _handle(self) -> None:
+        emulator = cast(_HTTPServer, self.server).emulator
+        request_id = str(uuidlib.uuid4())
+        split = urlsplit(self.path)
+        path = split.path.rstrip("/") or "/"
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        host = headers.get("host") or f"{emulator.host}:{emulator.port}"
+        body = self._read_body()
+        req = _Request(
+            self.command,
+            path,
+            parse_qs(split.query, keep_blank_values=True),
+            headers,
+            body or b"",
+            request_id,
+            host,
+        )
+        if body is None:
+            reply = _api_error(
+                req, 413 if self.close_connection else 400, "request body is too large or malformed"
+            )
+        else:
+            try:
+                reply = emulator._dispatch(req)
+            except Exception:
+                logger.exception("emulator: unhandled error for %s %s", self.command, path)
+                reply = _api_error(req, 500)
+        if reply.drop:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._write(reply, request_id)
+
+    def _write(self, reply: _Reply, request_id: str) -> None:
+        data = b"" if reply.payload is None else json.dumps(reply.payload).encode("utf-8")
+        self.send_response(reply.status)
+        self.send_header("content-type", "application/json; charset=utf-8")
+        self.send_header("content-length", str(len(data)))
+        self.send_header("x-request-id", request_id)
+        for key, value in reply.headers.items():
+            self.send_header(key, _header_value(value))
+        if self.close_connection:
+            self.send_header("connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        self.wfile.flush()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.info("%s %s", self.address_string(), format % args)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        logger.debug("%s %s", self.address_string(), format % args)
