@@ -25,6 +25,8 @@ typecheck: install  ## mypy --strict on src
 
 validate-examples: install  ## the shipped routers must validate
 	$(BIN)/routerctl validate routers/
+	$(BIN)/routerctl validate --env staging
+	$(BIN)/routerctl validate --env prod
 
 unit: install  ## pytest only
 	$(BIN)/pytest -q

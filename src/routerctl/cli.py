@@ -791,8 +791,12 @@ def emulator(
       routerctl emulator --port 8080 --state /tmp/routers.json &
       DIGITALOCEAN_API_URL=http://127.0.0.1:8080 DIGITALOCEAN_TOKEN=dev routerctl plan
     """
+    import logging
+
     from routerctl.emulator import Emulator
 
+    # The emulator logs one line per request; show them to the person running it.
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     server = Emulator(
         host=host,
         port=port,
