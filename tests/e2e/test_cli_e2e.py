@@ -351,3 +351,39 @@ def test_installed_entry_point_real_exit_codes(project, emulator):
     )
     assert usage.returncode == 64
     assert "No such option" in usage.stderr
+
+
+def test_import_keeps_routers_that_only_trigger_warnings(project, emulator):
+    long_text = "Ligne un — déjà vu.\n" + "Route anything about invoices and refunds. " * 20
+    emulator.put_router(
+        {
+            "name": "panel-made",
+            "description": long_text,
+            "policies": [
+                {
+                    "custom_task": {"name": "big pool", "description": "Answer billing questions."},
+                    "models": [
+                        "openai-gpt-5-nano",
+                        "llama3.3-70b-instruct",
+                        "deepseek-v3.2",
+                        "anthropic-claude-haiku-4.5",
+                    ],
+                },
+                {
+                    "custom_task": {"name": "solo", "description": "Translate short messages."},
+                    "models": ["deepseek-v3.2"],
+                    "selection_policy": {"prefer": "cheapest"},
+                },
+            ],
+            "fallback_models": ["deepseek-v3.2"],
+        }
+    )
+    result = run("import", "panel-made")
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "warning:" in line]
+    assert len(warnings) == 3  # pool of 4, cheapest on one model, fallback == a pool
+    assert all(line.startswith("routers/panel-made.yaml:") for line in warnings)
+    checked = run("validate")
+    assert checked.exit_code == 0
+    assert "3 warnings" in checked.stdout
+    assert_converged()
