@@ -1200,7 +1200,7 @@ def test_401_is_an_auth_error_naming_scopes_and_variables(
         make_client().get_router("u1")
     assert route.call_count == 1
     assert str(caught.value) == (
-        "GET /v2/gen-ai/models/routers/u1 → 401 unauthorized: Unable to authenticate you.. "
+        "GET /v2/gen-ai/models/routers/u1 → 401 unauthorized: Unable to authenticate you. "
         "The API rejected the token: check the one routerctl read from --token-file, "
         "DIGITALOCEAN_TOKEN or DIGITALOCEAN_ACCESS_TOKEN (in that order); it needs the scopes "
         "genai:read, genai:create, genai:update, genai:delete"

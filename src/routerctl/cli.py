@@ -648,8 +648,19 @@ def test_(
     )
 
     project = _project(directory, env, config)
-    specs = [s for s in _load_desired(project).specs if not names or s.name in names]
-    unknown = sorted(set(names) - {s.name for s in specs})
+    overlay = project.overlay
+    all_specs = _load_desired(project).specs
+    live_names = {s.name for s in all_specs}
+
+    def live_name(name: str) -> str:
+        # In an environment, accept the file's name (triage-router) or the live one.
+        if overlay is None or name in live_names:
+            return name
+        return overlay.rename(name)
+
+    wanted = {live_name(n) for n in names}
+    specs = [s for s in all_specs if not wanted or s.name in wanted]
+    unknown = sorted(n for n in names if live_name(n) not in live_names)
     if unknown:
         raise ConfigError(f"no router file declares {', '.join(unknown)}")
     specs = [s for s in specs if s.tests]
@@ -675,7 +686,11 @@ def test_(
         text = render_tests_text(reports, costs=costs, min_match_rate=min_match_rate)
         click.echo(text, nl=False)
     if junit:
-        Path(junit).write_text(render_junit(reports), encoding="utf-8")
+        try:
+            Path(junit).parent.mkdir(parents=True, exist_ok=True)
+            Path(junit).write_text(render_junit(reports), encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write JUnit report {junit}: {exc.strerror}") from None
         _err(f"wrote JUnit report {junit}")
     return ExitCode.ERROR if failed(reports, min_match_rate) else ExitCode.OK
 
@@ -763,6 +778,57 @@ def import_(
         for warning in item.warnings:
             _err(warning)
     _err(f"Imported {_n(len(files), 'router')}. Review the files, then `routerctl plan`.")
+    return ExitCode.OK
+
+
+# --- fmt -------------------------------------------------------------------------------------
+
+
+@cli.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path())
+@project_options
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file is not formatted.")
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Print the changes as a diff (implies --check)."
+)
+def fmt_(
+    paths: tuple[str, ...],
+    directory: str | None,
+    env: str | None,
+    config: str | None,
+    check: bool,
+    show_diff: bool,
+) -> int:
+    """Rewrite router files in canonical form, keeping every comment.
+
+    Keys in the order of the file format (name, description, tasks, presets, fallback_models,
+    renamed_from, protect, tests; in a task: description, models, prefer), 2-space indentation,
+    one trailing newline. Flow lists like [a, b] stay flow lists. Lists the files it changed;
+    with --check, the files it would change, and exits 1 if there are any (for CI). Also
+    formats the environment's overlay files with --env.
+
+    \b
+    Example:
+      routerctl fmt                   # every file under routers/
+      routerctl fmt --check --diff    # CI: show what is not formatted, exit 1
+    """
+    from routerctl.fmt import format_paths
+
+    project = _project(directory, env, config)
+    targets = list(paths) or [str(project.router_dir)]
+    overlay = project.overlay
+    if not paths and overlay is not None and overlay.directory is not None:
+        targets.append(str(overlay.directory))
+    check = check or show_diff
+    result = format_paths(targets, check=check)
+    for item in result.files:
+        if item.changed:
+            click.echo(item.diff() if show_diff else item.path, nl=not show_diff)
+    changed, total = len(result.changed), len(result.files)
+    if check:
+        _err(f"{_n(changed, 'file')} of {total} would be reformatted.")
+        return ExitCode.ERROR if changed else ExitCode.OK
+    _err(f"{_n(changed, 'file')} of {total} reformatted.")
     return ExitCode.OK
 
 

@@ -1237,7 +1237,7 @@ class InferenceClient(RouterClient):
         raw_usage = data.get("usage")
         usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
         headers = reply.headers
-        route = headers.get(ROUTE_HEADER) if headers is not None else None
+        route = ((headers.get(ROUTE_HEADER) if headers is not None else None) or "").strip() or None
         model = data.get("model")
         return RouteReply(
             route=route,

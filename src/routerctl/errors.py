@@ -136,7 +136,7 @@ class ApiStatusError(ApiError):
         if request_id:
             text += f" (request id {request_id})"
         if hint:
-            text += f". {hint}"
+            text += f" {hint}" if text.endswith((".", "!", "?")) else f". {hint}"
         super().__init__(text)
 
 

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from routerctl.errors import RouterctlError
@@ -40,14 +41,20 @@ Send = Callable[[str, RoutingCase], RouteReply]
 
 def same_route(expected: str, got: str | None) -> bool:
     """Header values may be a task key, a preset slug or a display name ("Code Generation"
-    for `code-generation`, per the Plano source), so compare ignoring case and separators."""
+    for `code-generation`, per the Plano source), so compare ignoring case and separators.
+
+    Task names are free text in any script, so letters and digits are Unicode ones; a header
+    cannot carry most of them, so a percent-encoded value is also compared decoded."""
     if got is None:
         return False
-    return _norm(expected) == _norm(got)
+    want = _norm(expected)
+    if not want:  # a name made only of punctuation: nothing to normalise away
+        return expected.strip().casefold() == got.strip().casefold()
+    return want == _norm(got) or ("%" in got and want == _norm(unquote(got)))
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    return re.sub(r"[\W_]", "", text.casefold())
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,13 @@ class CaseResult:
 class RouterTestReport:
     router: str
     results: tuple[CaseResult, ...]
+    # The router's task keys, preset slugs and `fallback`: the confusion matrix folds other
+    # spellings of these (display names) onto them.
+    routes: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for r in self.results if r.error is not None)
 
     @property
     def total(self) -> int:
@@ -121,12 +135,14 @@ class RouterTestReport:
         )
 
     def confusion(self) -> dict[str, dict[str, int]]:
-        """expected task → what the router answered → count."""
+        """expected task → what the router answered → count. A header spelling a task
+        differently ("Write Email") is counted under the key the files use (`write_email`)."""
         matrix: dict[str, dict[str, int]] = {}
         for result in self.results:
             got = result.got
-            if result.route is not None and same_route(result.case.expect_task, result.route):
-                got = result.case.expect_task  # fold display-name spellings onto the key
+            if result.error is None and result.route is not None:
+                candidates = (result.case.expect_task, *self.routes)
+                got = next((k for k in candidates if same_route(k, result.route)), got)
             row = matrix.setdefault(result.case.expect_task, {})
             row[got] = row.get(got, 0) + 1
         return {k: dict(sorted(v.items())) for k, v in sorted(matrix.items())}
@@ -160,18 +176,38 @@ def run_routing_tests(
 
     jobs = [(target, i, case) for target, spec in routers for i, case in enumerate(spec.tests)]
     with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="test") as pool:
-        results = list(pool.map(one, jobs))
+        results = iter(list(pool.map(one, jobs)))
+    # Slice by position, not by name: two entries may target the same router name.
     return [
-        RouterTestReport(target, tuple(r for r in results if r.router == target))
-        for target, _ in routers
+        RouterTestReport(
+            target,
+            tuple(next(results) for _ in spec.tests),
+            routes=(*spec.tasks, *spec.presets, FALLBACK_ROUTE),
+        )
+        for target, spec in routers
     ]
 
 
 def failed(reports: Sequence[RouterTestReport], min_match_rate: float | None) -> bool:
-    """Without a threshold every case must pass; with one, each router's rate must reach it."""
+    """Without a threshold every case must pass; with one, each router's rate must reach it.
+    A case that got no answer (an error) always fails the run: the threshold tolerates
+    routing misses, not a router that cannot be reached (or `--min-match-rate 0` would pass
+    a run in which every request was refused)."""
+    if any(r.errors for r in reports):
+        return True
     if min_match_rate is None:
         return any(r.passed < r.total for r in reports)
     return any(r.match_rate < min_match_rate for r in reports)
+
+
+# Characters XML 1.0 cannot carry at all (C0 controls except tab/LF/CR, surrogates, U+FFFE/F).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text safe for an XML attribute: a prompt may hold an escape character (YAML "\\e")
+    and one such character makes the whole JUnit file unreadable."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _excerpt(text: str, width: int = 48) -> str:
@@ -203,7 +239,7 @@ def render_tests_text(
                     r.case.expect_task,
                     r.got,
                     r.model or "-",
-                    f"{r.latency_ms:.0f}",
+                    "-" if r.error is not None else f"{r.latency_ms:.0f}",  # no answer, no time
                 )
             )
         widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -286,19 +322,21 @@ def render_junit(reports: Sequence[RouterTestReport]) -> str:
             name=f"router:{report.router}",
             tests=str(report.total),
             failures=str(sum(1 for r in report.results if not r.passed and r.error is None)),
-            errors=str(sum(1 for r in report.results if r.error is not None)),
+            errors=str(report.errors),
         )
         for r in report.results:
             case = ElementTree.SubElement(
                 suite,
                 "testcase",
                 classname=f"router:{report.router}",
-                name=f"#{r.index + 1} {_excerpt(r.case.prompt, 80)} → {r.case.expect_task}",
+                name=_xml_text(
+                    f"#{r.index + 1} {_excerpt(r.case.prompt, 80)} → {r.case.expect_task}"
+                ),
                 time=f"{r.latency_ms / 1000:.3f}",
             )
             if r.error is not None:
-                ElementTree.SubElement(case, "error", message=r.error)
+                ElementTree.SubElement(case, "error", message=_xml_text(r.error))
             elif not r.passed:
-                ElementTree.SubElement(case, "failure", message=r.failure())
+                ElementTree.SubElement(case, "failure", message=_xml_text(r.failure()))
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
