@@ -1,4 +1,4 @@
-.PHONY: help install test lint typecheck unit demo bench reliability validate-examples clean
+.PHONY: help install test lint typecheck unit demo docs bench reliability validate-examples clean
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -35,6 +35,10 @@ test: lint typecheck validate-examples unit  ## everything CI runs
 
 demo: install  ## emulator + validate -> plan -> apply -> plan (no changes)
 	$(PY) scripts/demo.py
+
+docs: install  ## regenerate docs/file-format.md from the schema, and schema/router.schema.json
+	$(PY) scripts/gen_docs.py
+	$(BIN)/routerctl schema > schema/router.schema.json
 
 bench: install  ## performance figures, written to bench/README.md
 	$(PY) bench/run_all.py

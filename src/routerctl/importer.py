@@ -43,9 +43,14 @@ def router_document(spec: RouterSpec) -> dict[str, Any]:
 
 
 def render_router_file(spec: RouterSpec, *, uuid: str | None = None) -> str:
+    """The file text, already in `routerctl fmt`'s canonical form (so fmt --check passes
+    right after an import)."""
+    from routerctl.fmt import format_text
+
     origin = f"# Imported by `routerctl import` from live router {spec.name}"
     origin += f" (uuid {uuid})." if uuid else "."
-    return f"{SCHEMA_HEADER}\n{origin}\n{dump_yaml(router_document(spec))}"
+    text = f"{SCHEMA_HEADER}\n{origin}\n{dump_yaml(router_document(spec))}"
+    return format_text(text, f"{spec.name}.yaml")
 
 
 def plan_import(

@@ -26,6 +26,14 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+def _one_or_many(schema: dict[str, Any]) -> None:
+    """JSON Schema for a field that takes one string or a list (the validator turns a string
+    into a one-item list), so editors flag neither spelling."""
+    schema.pop("type", None)
+    schema.pop("items", None)
+    schema["anyOf"] = [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+
+
 class TaskSpec(StrictModel):
     """A custom task: the description is what the routing model matches prompts against."""
 
@@ -58,7 +66,7 @@ class RouterSpec(StrictModel):
     tasks: dict[str, TaskSpec] = Field(default_factory=dict)
     presets: dict[str, PresetSpec] = Field(default_factory=dict)
     fallback_models: list[str]
-    renamed_from: list[str] = Field(default_factory=list)
+    renamed_from: list[str] = Field(default_factory=list, json_schema_extra=_one_or_many)
     protect: bool = False
     tests: list[RoutingCase] = Field(default_factory=list)
 
