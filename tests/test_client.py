@@ -578,6 +578,29 @@ def test_list_routers_fetches_configs_concurrently_up_to_parallelism(
     assert in_flight[1] == 3
 
 
+def test_pages_after_the_first_are_fetched_concurrently_when_meta_pages_is_known(
+    api: respx.MockRouter, make_client: Callable[..., RouterClient]
+) -> None:
+    # Pages 2..4 must all be in flight at once to pass the barrier.
+    barrier = threading.Barrier(3, timeout=5)
+
+    def page(request: httpx.Request) -> httpx.Response:
+        number = int(request.url.params["page"])
+        if number > 1:
+            barrier.wait()
+        body = {
+            "model_routers": [router_json(f"u{number}", f"r{number}")],
+            "links": {},
+            "meta": {"page": number, "pages": 4, "total": 4},
+        }
+        return httpx.Response(200, json=body)
+
+    route = api.get(ROUTERS).mock(side_effect=page)
+    routers = make_client(parallelism=3).list_routers()
+    assert [r.name for r in routers] == ["r1", "r2", "r3", "r4"]
+    assert sorted(int(c.request.url.params["page"]) for c in route.calls) == [1, 2, 3, 4]
+
+
 def test_list_routers_skips_a_router_deleted_while_listing(
     api: respx.MockRouter, make_client: Callable[..., RouterClient], events: list[str]
 ) -> None:

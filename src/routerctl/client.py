@@ -769,17 +769,34 @@ class RouterClient:
         """Every item of a paginated list. The next page comes from `links.pages.next` (only
         its page number is used, against our base URL, so a rewritten link cannot send the
         token to another host), else from `meta` (`page` < `pages`, or fewer items than
-        `total`), else from `links.pages.last`. The page size is whatever the server chose."""
+        `total`), else from `links.pages.last`. The page size is whatever the server chose.
+
+        When page 1 says how many pages there are, pages 2..N are fetched concurrently
+        (`parallelism` at a time); the sequential walk then continues from the last one, so
+        a list that grew meanwhile, or a server without `meta.pages`, still ends correctly.
+        """
         items: list[_Item] = []
         fetched: set[int] = set()
         page = 1
         while True:
             fetched.add(page)
-            params = {"page": page, "per_page": PER_PAGE}
-            display = _display(path, params)
-            reply = self._call("GET", path, params=params)
-            page_items = self._page_items(reply, display, key)
+            reply, display, page_items = self._fetch_page(path, key, page)
             items += page_items
+            ahead = self._pages_ahead(reply.data, page, fetched)
+            if ahead:
+                fetched.update(ahead)
+                pool = ThreadPoolExecutor(
+                    max_workers=min(self._parallelism, len(ahead)),
+                    thread_name_prefix="routerctl-page",
+                )
+                try:
+                    results = list(pool.map(partial(self._fetch_page, path, key), ahead))
+                finally:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                for _, _, more in results:
+                    items += more
+                page = ahead[-1]
+                reply, display, page_items = results[-1]
             next_page = self._next_page(reply.data, page, len(page_items), len(items), display)
             if next_page is None:
                 return items
@@ -798,6 +815,26 @@ class RouterClient:
                     f"more than {self.max_pages} pages; stopping (is pagination looping?)",
                 )
             page = next_page
+
+    def _fetch_page(self, path: str, key: str, page: int) -> tuple[_Reply, str, list[_Item]]:
+        params = {"page": page, "per_page": PER_PAGE}
+        display = _display(path, params)
+        reply = self._call("GET", path, params=params)
+        return reply, display, self._page_items(reply, display, key)
+
+    def _pages_ahead(self, data: Any, page: int, fetched: set[int]) -> list[int]:
+        """Pages to fetch concurrently after `page`: only when the server confirmed it is on
+        `page` and reported `meta.pages` (a server that ignores `page` must not trigger a
+        burst of identical requests; the loop guard handles it one page at a time)."""
+        if page != 1 or not isinstance(data, dict):
+            return []
+        meta = data.get("meta")
+        if not isinstance(meta, dict) or _as_int(meta.get("page")) != page:
+            return []
+        total_pages = _as_int(meta.get("pages"))
+        if total_pages is None or total_pages <= page or total_pages > self.max_pages:
+            return []
+        return [p for p in range(page + 1, total_pages + 1) if p not in fetched]
 
     def _page_items(self, reply: _Reply, display: str, key: str) -> list[_Item]:
         data = reply.data
