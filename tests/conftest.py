@@ -6,8 +6,10 @@ never appear in anything routerctl prints, logs or writes.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,18 @@ TEST_TOKEN = "dop_v1_c0ffee5ecret00000000000000000000000000000000000000000000000
 TEST_MODEL_KEY = "sk-do-m0de1acce55key00000000000000000000"
 
 _CLEARED_PREFIXES = ("DIGITALOCEAN_", "ROUTERCTL_", "MODEL_ACCESS_KEY", "GRADIENT_")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The secrets scan covers the whole suite. Loaded by path because `pytest_plugins` cannot
+    # import from tests/ under --import-mode=importlib.
+    path = Path(__file__).with_name("secrets_plugin.py")
+    spec = importlib.util.spec_from_file_location("routerctl_secrets_plugin", path)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {path}")
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    config.pluginmanager.register(plugin, "routerctl_secrets_plugin")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

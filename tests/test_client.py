@@ -1557,3 +1557,31 @@ def test_client_is_a_context_manager(api_token: str) -> None:
         token=api_token, transport=httpx.MockTransport(lambda r: httpx.Response(200))
     ) as c:
         assert c.base_url == DEFAULT_API_URL
+
+
+def test_on_request_logs_one_line_per_request_without_the_token(
+    api: respx.MockRouter, make_client: Callable[..., RouterClient], api_token: str
+) -> None:
+    api.get(f"{ROUTERS}/u1").mock(
+        side_effect=[httpx.Response(503, json={"id": "e", "message": "m"}), one("u1", "r1")]
+    )
+    lines: list[str] = []
+    make_client(on_request=lines.append).get_router("u1")
+    assert [line.split(" (")[0] for line in lines] == [
+        "GET /v2/gen-ai/models/routers/u1 → 503",
+        "GET /v2/gen-ai/models/routers/u1 → 200",
+    ]
+    assert all(api_token not in line for line in lines)
+
+
+def test_api_messages_lose_control_characters(
+    api: respx.MockRouter, make_client: Callable[..., RouterClient]
+) -> None:
+    api.get(f"{ROUTERS}/u1").mock(
+        return_value=httpx.Response(400, json={"id": "bad", "message": "no\x1b[2Jpe\x07"})
+    )
+    with pytest.raises(ApiStatusError) as caught:
+        make_client().get_router("u1")
+    assert "\x1b" not in str(caught.value)
+    assert "\x07" not in str(caught.value)
+    assert "no [2Jpe" in str(caught.value)

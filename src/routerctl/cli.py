@@ -144,6 +144,14 @@ def project_options(func: F) -> F:
 def api_options(func: F) -> F:
     """Where the API is and how to authenticate (flags override the environment)."""
     func = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.1),
+        envvar="ROUTERCTL_TIMEOUT",
+        default=30.0,
+        show_default=True,
+        help="Seconds to wait for each API response. [env: ROUTERCTL_TIMEOUT]",
+    )(func)
+    func = click.option(
         "--token-file",
         type=click.Path(dir_okay=False),
         help="Read the API token from this file instead of DIGITALOCEAN_TOKEN.",
@@ -163,7 +171,11 @@ def _project(directory: str | None, env: str | None, config: str | None) -> Proj
 
 @contextmanager
 def _client(
-    project: Project, api_url: str | None, token_file: str | None, parallelism: int = 8
+    project: Project,
+    api_url: str | None,
+    token_file: str | None,
+    parallelism: int = 8,
+    timeout: float = 30.0,
 ) -> Iterator[RouterClient]:
     from routerctl.client import RouterClient, resolve_api_url, resolve_token
 
@@ -185,7 +197,9 @@ def _client(
         token=token,
         base_url=url,
         parallelism=parallelism,
+        timeout=timeout,
         on_event=(lambda line: _err(f"debug: {line}")) if debug else None,
+        on_request=(lambda line: _err(f"debug: {line}")) if debug else None,
     ) as client:
         yield client
 
@@ -227,6 +241,7 @@ def validate(
     online: bool,
     api_url: str | None,
     token_file: str | None,
+    timeout: float,
 ) -> int:
     """Check router files offline: schema, rules, cross-file checks.
 
@@ -245,7 +260,7 @@ def validate(
     result = project.load(list(paths))
     issues: list[Issue] = list(result.issues)
     if online and not result.errors:
-        with _client(project, api_url, token_file) as client:
+        with _client(project, api_url, token_file, timeout=timeout) as client:
             issues += check_catalog(
                 result.routers, client.list_models(), client.list_task_presets()
             )
@@ -358,6 +373,7 @@ def plan(
     parallelism: int,
     api_url: str | None,
     token_file: str | None,
+    timeout: float,
 ) -> int:
     """Show what apply would change on the live routers.
 
@@ -371,7 +387,7 @@ def plan(
     from routerctl.render import render_plan_as
 
     project = _project(directory, env, config)
-    with _client(project, api_url, token_file, parallelism) as client:
+    with _client(project, api_url, token_file, parallelism, timeout) as client:
         result = _make_plan(project, client, targets=targets, prune=prune, api_url=client.base_url)
     click.echo(render_plan_as(result, fmt, color=_use_color(no_color)), nl=False)
     if out:
@@ -412,6 +428,7 @@ def apply(
     no_color: bool,
     api_url: str | None,
     token_file: str | None,
+    timeout: float,
 ) -> int:
     """Make the live routers match the files (or apply a saved plan exactly).
 
@@ -435,7 +452,7 @@ def apply(
     project = _project(directory, env, config)
     color = _use_color(no_color)
     show = (lambda text: _err(text.rstrip("\n"))) if fmt == "json" else click.echo
-    with _client(project, api_url, token_file, max(parallelism, 8)) as client:
+    with _client(project, api_url, token_file, max(parallelism, 8), timeout) as client:
         if planfile:
             the_plan = load_plan(planfile)
             if the_plan.api_url and the_plan.api_url != client.base_url:
@@ -533,6 +550,7 @@ def cost(
     no_color: bool,
     api_url: str | None,
     token_file: str | None,
+    timeout: float,
 ) -> int:
     """Estimate each router's monthly cost from a traffic profile.
 
@@ -564,7 +582,7 @@ def cost(
         or os.environ.get("DIGITALOCEAN_ACCESS_TOKEN")
     )
     if has_token and not offline:
-        with _client(project, api_url, token_file) as client:
+        with _client(project, api_url, token_file, timeout=timeout) as client:
             prices = resolve_prices(
                 fetch_models=client.list_models, prices_file=prices_file, warn=_err
             )
@@ -737,6 +755,7 @@ def import_(
     config: str | None,
     api_url: str | None,
     token_file: str | None,
+    timeout: float,
 ) -> int:
     """Write router files for live routers (adopt routers made in the control panel).
 
@@ -761,7 +780,7 @@ def import_(
             return None
         return live_name[len(prefix) : len(live_name) - len(suffix)]
 
-    with _client(project, api_url, token_file) as client:
+    with _client(project, api_url, token_file, timeout=timeout) as client:
         live = client.list_routers()
     files = plan_import(
         live,

@@ -374,11 +374,18 @@ class _RateLimiter:
         self._in_flight += 1
         return _Turn(wait, why, True)
 
-    def release(self, headers: httpx.Headers | None) -> None:
-        """A reserved request finished; learn the budget from its response headers, if any."""
+    def release(self, headers: httpx.Headers | None, retry_after: float | None = None) -> None:
+        """A reserved request finished; learn the budget from its response headers, if any.
+
+        A 429's Retry-After is applied here, under the same lock as its headers: applied
+        later, another thread could read "0 left, reset in 60 s" in between and sleep until
+        the reset instead of the few seconds the API asked for."""
         with self._changed:
             self._in_flight -= 1
             self._changed.notify_all()
+            if retry_after is not None:
+                self._block(retry_after)
+                return
             if headers is None:
                 return
             limit = _as_int(headers.get("ratelimit-limit"))
@@ -406,10 +413,14 @@ class _RateLimiter:
         """The API said "retry after N s" (429): every thread waits, not just the one told,
         and afterwards a single probe finds out how much budget there is."""
         with self._changed:
-            self._blocked_until = max(self._blocked_until, self._clock() + seconds)
-            self._remaining = 0
-            self._reset_at = None
-            self._next_slot = 0.0
+            self._block(seconds)
+
+    def _block(self, seconds: float) -> None:
+        # Called with the lock held.
+        self._blocked_until = max(self._blocked_until, self._clock() + seconds)
+        self._remaining = 0
+        self._reset_at = None
+        self._next_slot = 0.0
 
 
 # --- one request and its outcome -------------------------------------------------------------
@@ -474,9 +485,11 @@ def _classify(exc: httpx.TransportError, timeout: float) -> tuple[str, bool, boo
 
 
 def _one_line(value: object, limit: int = 300) -> str:
+    """Server text made safe to print: one line, no control characters (a proxy's error
+    page must not be able to send escape sequences to the user's terminal)."""
     if not isinstance(value, str):
         return ""
-    text = " ".join(value.split())
+    text = " ".join("".join(c if c.isprintable() else " " for c in value).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -521,7 +534,8 @@ class RouterClient:
     statistics are guarded by locks, so apply can call it from a pool of workers.
 
     `parallelism` bounds the concurrent GETs of list_routers and sets how early pacing starts.
-    `on_event` receives one-line progress messages (retries, pacing waits), token scrubbed.
+    `on_event` receives one-line progress messages (retries, pacing waits), token scrubbed;
+    `on_request` one line per HTTP request (method, path, status, time) for --debug.
     `sleep`, `clock` (monotonic), `wall_clock` (Unix time, for ratelimit-reset and HTTP dates)
     and `rng` (backoff jitter) are injectable so tests neither sleep nor depend on chance.
     """
@@ -541,6 +555,7 @@ class RouterClient:
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         on_event: Callable[[str], None] | None = None,
+        on_request: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
@@ -560,6 +575,7 @@ class RouterClient:
         self._parallelism = parallelism
         self._retry = retry if retry is not None else RetryPolicy()
         self._on_event = on_event
+        self._on_request = on_request  # one line per HTTP request (--debug)
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock
@@ -1034,8 +1050,11 @@ class RouterClient:
                 break
             self._pace(turn, method, display)
         headers: httpx.Headers | None = None
+        retry_after: float | None = None
+        started = self._clock()
         try:
             self._pace(turn, method, display)
+            started = self._clock()
             self.stats.record_request(method)
             request = self._http.build_request(method, path, params=params, json=body)
             try:
@@ -1044,6 +1063,8 @@ class RouterClient:
                 raise self._transport_failure(exc) from exc
             try:
                 headers = response.headers
+                if response.status_code == 429:
+                    retry_after = _parse_retry_after(headers.get("retry-after"), self._wall_clock())
                 content = self._read_body(response, method, display)
             except httpx.TransportError as exc:
                 raise self._transport_failure(exc) from exc
@@ -1054,15 +1075,12 @@ class RouterClient:
             finally:
                 response.close()
         finally:
-            self._limiter.release(headers)
+            self._limiter.release(headers, retry_after)
         status = response.status_code
         self.stats.record_status(status)
-        if status == 429:
-            retry_after = _parse_retry_after(
-                response.headers.get("retry-after"), self._wall_clock()
-            )
-            if retry_after is not None:
-                self._limiter.block(retry_after)
+        if self._on_request is not None:
+            elapsed_ms = (self._clock() - started) * 1000
+            self._on_request(self._redact(f"{method} {display} → {status} ({elapsed_ms:.0f} ms)"))
         return _Raw(status, response.headers, content)
 
     def _pace(self, turn: _Turn, method: str, display: str) -> None:

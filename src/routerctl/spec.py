@@ -232,8 +232,19 @@ def parse_document(raw: bytes, name: str, *, required_mapping: bool = True) -> D
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "cannot parse"
         raise fail(line, col, f"invalid YAML: {problem}", "yaml-syntax") from None
-    except yaml.YAMLError as exc:  # pragma: no cover - libyaml reports marks for all it raises
-        raise fail(1, 1, f"invalid YAML: {exc}", "yaml-syntax") from None
+    except yaml.reader.ReaderError as exc:
+        # A character YAML forbids (e.g. a control character): no mark, only a position.
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise fail(
+            line,
+            col,
+            f"invalid YAML: control character U+{ord(char):04X} is not allowed; remove it",
+            "yaml-syntax",
+        ) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - libyaml reports marks for the rest
+        raise fail(1, 1, f"invalid YAML: {' '.join(str(exc).split())}", "yaml-syntax") from None
     except RecursionError:  # pragma: no cover - only the pure-Python composer recurses
         raise fail(1, 1, _too_deep(), "too-deep") from None
     if node is None or (node.tag == _NULL_TAG and node.value == ""):  # nothing, or a bare `---`
@@ -1124,6 +1135,9 @@ class _BlockDumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if any(c in value for c in "\x85\u2028\u2029"):
+        # Unicode line breaks would be written raw and read back as newlines: escape them.
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
