@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from fakes import FakeTime
+
 TEST_TOKEN = "dop_v1_c0ffee5ecret0000000000000000000000000000000000000000000000000000"
 TEST_MODEL_KEY = "sk-do-m0de1acce55key00000000000000000000"
 
@@ -54,6 +56,16 @@ def clean_environ() -> Iterator[None]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def events() -> list[str]:
+    return []
 
 
 @pytest.fixture

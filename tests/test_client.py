@@ -18,6 +18,7 @@ import httpx
 import pytest
 import respx
 
+from fakes import CapRng, FakeTime
 from routerctl import client as client_module
 from routerctl.client import (
     DEFAULT_API_URL,
@@ -38,44 +39,6 @@ from routerctl.errors import (
 
 BASE = "https://api.test"
 ROUTERS = "/v2/gen-ai/models/routers"
-EPOCH0 = 1_700_000_000.0
-
-
-class FakeTime:
-    """A monotonic clock and a wall clock that move only when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-        self._lock = threading.Lock()
-
-    def clock(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return EPOCH0 + (self.now - 1000.0)
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
-
-
-class CapRng(random.Random):
-    """Full jitter always at its cap, so backoff delays are exact."""
-
-    def uniform(self, a: float, b: float) -> float:
-        return b
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-def events() -> list[str]:
-    return []
 
 
 @pytest.fixture

@@ -7,46 +7,11 @@ from typing import Any
 
 import pytest
 
+from fakes import make_live, make_spec
 from routerctl.diff import compute_plan, diff_states, list_notes
 from routerctl.errors import PlanError
 from routerctl.models import LiveRouter, PresetSpec, RouterSpec, TaskSpec
 from routerctl.plan import Action, FieldChange, fingerprint
-
-
-def make_spec(name: str = "triage", **overrides: Any) -> RouterSpec:
-    fields: dict[str, Any] = {
-        "name": name,
-        "description": "Support triage.",
-        "tasks": {
-            "classify": TaskSpec(
-                description="Label the ticket.",
-                models=["openai-gpt-5-nano", "llama3.3-70b-instruct"],
-                prefer="cheapest",
-            ),
-            "reply": TaskSpec(
-                description="Write the reply.",
-                models=["anthropic-claude-sonnet-4.6", "anthropic-claude-haiku-4.5"],
-            ),
-        },
-        "presets": {"summarization": PresetSpec(models=["openai-gpt-oss-120b"])},
-        "fallback_models": ["llama3.3-70b-instruct"],
-    }
-    fields.update(overrides)
-    return RouterSpec(**fields)
-
-
-def make_live(spec: RouterSpec, uuid: str = "u-1", **overrides: Any) -> LiveRouter:
-    body = spec.api_payload()
-    data: dict[str, Any] = {
-        "uuid": uuid,
-        "name": body["name"],
-        "description": body["description"],
-        "created_at": "2026-06-01T12:00:00Z",
-        "config": {"fallback_models": body["fallback_models"], "policies": body["policies"]},
-    }
-    data.update(overrides)
-    return LiveRouter.model_validate(data)
-
 
 # --- list_notes -----------------------------------------------------------------------------------
 

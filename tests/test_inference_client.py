@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ import httpx
 import pytest
 import respx
 
+from fakes import CapRng, FakeTime
 from routerctl.client import (
     DEFAULT_INFERENCE_URL,
     InferenceClient,
@@ -36,44 +35,6 @@ from routerctl.routing_tests import RouteReply, run_routing_tests
 BASE = "https://inference.test/v1"
 COMPLETIONS = f"{BASE}/chat/completions"
 ROUTE_HEADER = "x-model-router-selected-route"
-EPOCH0 = 1_700_000_000.0
-
-
-class FakeTime:
-    """Clocks that move only when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-        self._lock = threading.Lock()
-
-    def clock(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return EPOCH0 + (self.now - 1000.0)
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
-
-
-class CapRng(random.Random):
-    """Full jitter always at its cap, so backoff delays are exact."""
-
-    def uniform(self, a: float, b: float) -> float:
-        return b
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-def events() -> list[str]:
-    return []
 
 
 @pytest.fixture

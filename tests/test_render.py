@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 import pytest
 
+from fakes import make_live, make_spec
 from routerctl.apply import ApplyResult, Outcome
 from routerctl.diff import compute_plan
-from routerctl.models import LiveRouter, PresetSpec, RouterSpec, TaskSpec
+from routerctl.models import RouterSpec, TaskSpec
 from routerctl.plan import Action, Change, FieldChange, Plan
 from routerctl.render import (
     MARKDOWN_LIMIT,
@@ -26,40 +26,6 @@ from routerctl.render import (
 )
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def make_spec(name: str = "triage", **overrides: Any) -> RouterSpec:
-    fields: dict[str, Any] = {
-        "name": name,
-        "description": "Support triage.",
-        "tasks": {
-            "classify": TaskSpec(
-                description="Label the ticket.",
-                models=["openai-gpt-5-nano", "llama3.3-70b-instruct"],
-                prefer="cheapest",
-            ),
-            "reply": TaskSpec(
-                description="Write the reply.",
-                models=["anthropic-claude-sonnet-4.6", "anthropic-claude-haiku-4.5"],
-            ),
-        },
-        "presets": {"summarization": PresetSpec(models=["openai-gpt-oss-120b"])},
-        "fallback_models": ["llama3.3-70b-instruct"],
-    }
-    fields.update(overrides)
-    return RouterSpec(**fields)
-
-
-def make_live(spec: RouterSpec, uuid: str = "u-1") -> LiveRouter:
-    body = spec.api_payload()
-    return LiveRouter.model_validate(
-        {
-            "uuid": uuid,
-            "name": body["name"],
-            "description": body["description"],
-            "config": {"fallback_models": body["fallback_models"], "policies": body["policies"]},
-        }
-    )
 
 
 def update_plan(before: RouterSpec, after: RouterSpec) -> Plan:
