@@ -487,7 +487,10 @@ def apply(
                     "Pass --auto-approve, or apply a reviewed plan file"
                 )
             answer = click.prompt(
-                "\nApply these changes? Only 'yes' is accepted", default="", show_default=False
+                "\nApply these changes? Only 'yes' is accepted",
+                default="",
+                show_default=False,
+                err=True,  # stdout carries only the plan and the report
             )
             if answer.strip() != "yes":
                 _err("Apply cancelled; nothing was changed.")

@@ -273,6 +273,8 @@ def test_declining_the_prompt_changes_nothing(project, emulator, monkeypatch):
     assert emulator.routers() == []
     accepted = run("apply", input="yes\n")
     assert accepted.exit_code == 0
+    assert "Apply these changes?" in accepted.stderr
+    assert "Apply these changes?" not in accepted.stdout
     assert live_names(emulator) == ["app-a"]
 
 
