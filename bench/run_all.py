@@ -170,7 +170,13 @@ def write_readme(section: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     names = [name for name, _, _ in SCRIPTS]
-    parser.add_argument("--only", action="append", choices=names, help="Run only this (repeat).")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=names,
+        help="Run only this (repeat); prints, never writes: a partial run must not replace "
+        "the full table in bench/README.md.",
+    )
     parser.add_argument("--no-write", action="store_true", help="Do not update bench/README.md.")
     args = parser.parse_args()
     started = dt.datetime.now(dt.UTC)
@@ -186,7 +192,7 @@ def main() -> None:
         results.append(result)
     section = render(results, started, where)
     print(section, end="")
-    if not args.no_write:
+    if not args.no_write and not args.only:
         write_readme(section)
         print(f"\n(written to {README.relative_to(ROOT)})", file=sys.stderr)
     if any(r.returncode != 0 for r in results):
