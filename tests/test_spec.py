@@ -1124,3 +1124,21 @@ def test_similarity_shortcuts_never_change_the_verdict(a: str, b: str, cutoff: f
     assert (fast >= cutoff) == (exact >= cutoff)
     if fast >= cutoff:
         assert fast == exact
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffix", "live", "base"),
+    [
+        ("", "-staging", "triage-router-staging", "triage-router"),
+        ("stg-", "", "stg-triage", "triage"),
+        ("stg-", "-x", "stg-triage-x", "triage"),
+        ("", "-staging", "triage-router", None),
+        ("stg-", "-x", "stg-x", None),  # prefix and suffix would overlap
+        ("", "", "anything", "anything"),
+    ],
+)
+def test_overlay_base_name_inverts_rename(prefix, suffix, live, base):
+    overlay = Overlay(None, prefix, suffix)
+    assert overlay.base_name(live) == base
+    if base is not None:
+        assert overlay.rename(base) == live

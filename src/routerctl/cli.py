@@ -774,15 +774,6 @@ def import_(
 
     project = _project(directory, env, config)
     overlay = project.overlay
-
-    def base_name(live_name: str) -> str | None:
-        if overlay is None:
-            return live_name
-        prefix, suffix = overlay.name_prefix, overlay.name_suffix
-        if not (live_name.startswith(prefix) and live_name.endswith(suffix)):
-            return None
-        return live_name[len(prefix) : len(live_name) - len(suffix)]
-
     with _client(project, api_url, token_file, timeout=timeout) as client:
         live = client.list_routers()
     files = plan_import(
@@ -792,7 +783,7 @@ def import_(
         directory=project.router_dir,
         force=force,
         managed=declared_names(project.router_dir),
-        base_name=base_name,
+        base_name=overlay.base_name if overlay is not None else lambda name: name,
     )
     write_files(files)
     for item in files:

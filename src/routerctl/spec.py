@@ -809,6 +809,16 @@ class Overlay:
     def rename(self, name: str) -> str:
         return f"{self.name_prefix}{name}{self.name_suffix}"
 
+    def base_name(self, live_name: str) -> str | None:
+        """The inverse of rename: the file's name for a live name, or None if the live name
+        does not carry this environment's prefix and suffix."""
+        prefix, suffix = self.name_prefix, self.name_suffix
+        if len(live_name) < len(prefix) + len(suffix):
+            return None
+        if not (live_name.startswith(prefix) and live_name.endswith(suffix)):
+            return None
+        return live_name[len(prefix) : len(live_name) - len(suffix)]
+
 
 OVERLAY_KEYS = ("description", "tasks", "presets", "fallback_models", "protect", "tests")
 
