@@ -12,6 +12,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from routerctl.cost import Price, PriceBook
 from routerctl.errors import ApiStatusError
 from routerctl.models import RouterSpec, RoutingCase
 from routerctl.routing_tests import (
@@ -24,6 +25,7 @@ from routerctl.routing_tests import (
     render_tests_text,
     run_routing_tests,
     same_route,
+    spend,
 )
 
 Answer = RouteReply | Exception
@@ -523,3 +525,26 @@ def test_render_junit_prompt_with_control_characters_is_still_valid_xml() -> Non
     assert testcase is not None
     assert testcase.get("name") == "#1 colour \ufffd[31mred\ufffd[0m & <b> → t"
     assert testcase.find("error").get("message") == "bad \ufffd byte"  # type: ignore[union-attr]
+
+
+def test_spend_prices_each_served_call_and_never_prices_an_unknown_model_at_zero():
+    ok = RoutingCase(prompt="p", expect_task="t")
+    book = PriceBook(
+        prices={"nano": Price(Decimal("0.05"), Decimal("0.40"), "test")},
+        unpriced={},
+        source="test",
+        as_of=None,
+    )
+    priced = RouterTestReport(
+        "a",
+        (
+            CaseResult(
+                "a", 0, ok, route="t", model="nano", prompt_tokens=300, completion_tokens=40
+            ),
+            CaseResult("a", 1, ok, error="boom"),  # no model served it: costs nothing
+        ),
+    )
+    unknown = RouterTestReport(
+        "b", (CaseResult("b", 0, ok, route="t", model="mystery", prompt_tokens=10),)
+    )
+    assert spend([priced, unknown], book) == {"a": Decimal("0.000031"), "b": None}

@@ -659,6 +659,7 @@ def test_(
     from pathlib import Path
 
     from routerctl.client import InferenceClient, resolve_inference_url, resolve_model_key
+    from routerctl.costplan import resolve_prices
     from routerctl.errors import ConfigError
     from routerctl.routing_tests import (
         failed,
@@ -666,6 +667,7 @@ def test_(
         render_tests_json,
         render_tests_text,
         run_routing_tests,
+        spend,
     )
 
     project = _project(directory, env, config)
@@ -700,7 +702,8 @@ def test_(
         parallelism=parallelism,
     ) as client:
         reports = run_routing_tests(targets, client.route, parallelism=parallelism)
-    costs = _test_costs(reports)
+    # What the run spent, priced offline (cache or shipped file): no extra API call.
+    costs = spend(reports, resolve_prices(fetch_models=None, prices_file=None))
     if fmt == "json":
         click.echo(render_tests_json(reports, costs=costs, min_match_rate=min_match_rate), nl=False)
     else:
@@ -714,30 +717,6 @@ def test_(
             raise ConfigError(f"cannot write JUnit report {junit}: {exc.strerror}") from None
         _err(f"wrote JUnit report {junit}")
     return ExitCode.ERROR if failed(reports, min_match_rate) else ExitCode.OK
-
-
-def _test_costs(reports: Sequence[Any]) -> dict[str, Any]:
-    """What the test run spent, priced from the cached or shipped catalog (None = unpriced)."""
-    from decimal import Decimal
-
-    from routerctl.costplan import resolve_prices
-
-    prices = resolve_prices(fetch_models=None, prices_file=None)
-    costs: dict[str, Any] = {}
-    for report in reports:
-        total: Decimal | None = Decimal(0)
-        for result in report.results:
-            if result.model is None or total is None:
-                continue
-            price = prices.get(result.model)
-            if price is None:
-                total = None
-                continue
-            total += price.per_call(
-                Decimal(result.prompt_tokens), Decimal(result.completion_tokens)
-            )
-        costs[report.router] = total
-    return costs
 
 
 # --- import ----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
+from routerctl.cost import PriceBook
 from routerctl.errors import RouterctlError
 from routerctl.models import FALLBACK_ROUTE, RouterSpec, RoutingCase
 
@@ -186,6 +187,26 @@ def run_routing_tests(
         )
         for target, spec in routers
     ]
+
+
+def spend(reports: Sequence[RouterTestReport], prices: PriceBook) -> dict[str, Decimal | None]:
+    """What each router's test run cost in tokens, per `prices`; None when a serving model
+    has no known price (a partial sum would understate it)."""
+    costs: dict[str, Decimal | None] = {}
+    for report in reports:
+        total: Decimal | None = Decimal(0)
+        for result in report.results:
+            if result.model is None or total is None:
+                continue
+            price = prices.get(result.model)
+            if price is None:
+                total = None
+                continue
+            total += price.per_call(
+                Decimal(result.prompt_tokens), Decimal(result.completion_tokens)
+            )
+        costs[report.router] = total
+    return costs
 
 
 def failed(reports: Sequence[RouterTestReport], min_match_rate: float | None) -> bool:
