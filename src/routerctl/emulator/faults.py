@@ -206,7 +206,3 @@ class FaultInjector:
         """How many faults fired, by action (`random_error` for error_rate hits)."""
         with self._lock:
             return {key: self._fired.get(key, 0) for key in (*ACTIONS, RANDOM_ERROR)}
-
-    def pending_steps(self) -> int:
-        with self._lock:
-            return len(self._queue)
