@@ -15,7 +15,7 @@ _EXPORTS = {
     "Action": "routerctl.plan",
     "ApiError": "routerctl.errors",
     "ApplyError": "routerctl.errors",
-    "ApplyResult": "routerctl.apply",
+    "ApplyResult": "routerctl.outcome",
     "Change": "routerctl.plan",
     "ConfigError": "routerctl.errors",
     "Emulator": "routerctl.emulator",
@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from routerctl.apply import ApplyResult, apply_plan
+    from routerctl.apply import apply_plan
     from routerctl.client import RouterClient
     from routerctl.diff import compute_plan
     from routerctl.emulator import Emulator
@@ -85,6 +85,7 @@ if TYPE_CHECKING:  # pragma: no cover
         SpecError,
     )
     from routerctl.models import LiveRouter, RouterSpec
+    from routerctl.outcome import ApplyResult
     from routerctl.plan import Action, Change, FieldChange, Plan, load_plan, save_plan
     from routerctl.project import load_project
     from routerctl.render import render_plan, render_plan_json, render_plan_markdown

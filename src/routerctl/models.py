@@ -8,6 +8,9 @@ live values can still be represented. This module does no I/O.
 
 from __future__ import annotations
 
+import fnmatch
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -18,6 +21,23 @@ Prefer = Literal["none", "cheapest", "fastest"]
 PREFER_VALUES: tuple[str, ...] = ("none", "cheapest", "fastest")
 FALLBACK_ROUTE = "fallback"  # the value of x-model-router-selected-route when no task matched
 ROUTERS_PATH = "/v2/gen-ai/models/routers"
+
+
+def matches_any(name: str, patterns: Iterable[str]) -> bool:
+    """Shell-style glob match of a router name (prune scope, protect lists)."""
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+@dataclass(frozen=True)
+class RouteReply:
+    """What the inference endpoint said about one request (the client builds it, the routing
+    tests judge it; it lives here so loading the transport does not load the test runner)."""
+
+    route: str | None  # x-model-router-selected-route
+    model: str | None  # the body's `model`: who served it
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: float = 0.0
 
 
 class StrictModel(BaseModel):

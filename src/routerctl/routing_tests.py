@@ -20,21 +20,10 @@ from xml.etree import ElementTree
 
 from routerctl.cost import PriceBook
 from routerctl.errors import RouterctlError
-from routerctl.models import FALLBACK_ROUTE, RouterSpec, RoutingCase
+from routerctl.models import FALLBACK_ROUTE, RouteReply, RouterSpec, RoutingCase
 
 NO_HEADER = "(no route header)"
 ERROR = "(error)"
-
-
-@dataclass(frozen=True)
-class RouteReply:
-    """What the inference endpoint said about one request."""
-
-    route: str | None  # x-model-router-selected-route
-    model: str | None  # the body's `model`: who served it
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    latency_ms: float = 0.0
 
 
 Send = Callable[[str, RoutingCase], RouteReply]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import difflib
-import fnmatch
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -1133,11 +1132,6 @@ def load_settings(path: str | Path | None) -> tuple[ProjectSettings, Path | None
                 message = _type_message(err)
             issues.append(doc.issue(loc, message, code="bad-settings"))
         raise SpecError(issues) from None
-
-
-def matches_any(name: str, patterns: Iterable[str]) -> bool:
-    """Shell-style glob match of a router name (prune scope, protect lists)."""
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
 class _BlockDumper(yaml.SafeDumper):
