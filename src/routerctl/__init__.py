@@ -3,7 +3,7 @@
 The public Python API (stable; `tests/test_public_api.py` pins it). Names are imported lazily
 so that `routerctl --help` does not pay for pydantic and httpx.
 
-    from routerctl import load_project, compute_plan, apply_plan, RouterClient
+    from routerctl import load_project, plan_project, apply_plan, RouterClient
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ _EXPORTS = {
     "Issue": "routerctl.errors",
     "LiveRouter": "routerctl.models",
     "Plan": "routerctl.plan",
+    "PlanResult": "routerctl.workflow",
     "PlanError": "routerctl.errors",
     "RouterClient": "routerctl.client",
     "RouterSpec": "routerctl.models",
@@ -34,6 +35,7 @@ _EXPORTS = {
     "load_plan": "routerctl.plan",
     "load_project": "routerctl.project",
     "load_routers": "routerctl.spec",
+    "plan_project": "routerctl.workflow",
     "render_plan": "routerctl.render",
     "render_plan_json": "routerctl.render",
     "render_plan_markdown": "routerctl.render",
@@ -54,6 +56,7 @@ __all__ = [
     "LiveRouter",
     "Plan",
     "PlanError",
+    "PlanResult",
     "RouterClient",
     "RouterSpec",
     "RouterctlError",
@@ -63,6 +66,7 @@ __all__ = [
     "load_plan",
     "load_project",
     "load_routers",
+    "plan_project",
     "render_plan",
     "render_plan_json",
     "render_plan_markdown",
@@ -90,6 +94,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from routerctl.project import load_project
     from routerctl.render import render_plan, render_plan_json, render_plan_markdown
     from routerctl.spec import load_routers
+    from routerctl.workflow import PlanResult, plan_project
 
 
 def __getattr__(name: str) -> Any:

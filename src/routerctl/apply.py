@@ -164,3 +164,30 @@ def stale_changes(plan: Plan, live: Sequence[LiveRouter]) -> list[str]:
         if now != change.fingerprint:
             problems.append(f"{change.name}: changed live since the plan was made")
     return problems
+
+
+def check_saved_plan(
+    plan: Plan,
+    live: Sequence[LiveRouter],
+    *,
+    source: str,
+    api_url: str,
+    environment: str | None,
+) -> None:
+    """Refuse a saved plan made for another API or environment, or one whose routers changed
+    live since it was made (PlanError; nothing is applied)."""
+    if plan.api_url and plan.api_url != api_url:
+        raise PlanError(
+            f"{source} was made for {plan.api_url}, not {api_url}; re-plan against this API"
+        )
+    if (plan.environment or None) != (environment or None):
+        raise PlanError(
+            f"{source} was made for environment {plan.environment or 'default'!r}, "
+            f"not {environment or 'default'!r}"
+        )
+    problems = stale_changes(plan, live)
+    if problems:
+        raise PlanError(
+            f"saved plan {source} is stale, nothing applied: {'; '.join(problems)}. "
+            "Run `routerctl plan --out` again and review it"
+        )

@@ -29,6 +29,42 @@ ERROR = "(error)"
 Send = Callable[[str, RoutingCase], RouteReply]
 
 
+def select_cases(
+    specs: Sequence[RouterSpec],
+    names: Sequence[str] = (),
+    *,
+    rename: Callable[[str], str] | None = None,
+    router_name: str | None = None,
+) -> list[tuple[str, RouterSpec]]:
+    """Which routers to test, as (the name to send to, spec) pairs.
+
+    `names` may be the files' names or the environment's live names (`rename` maps the
+    first to the second); a name no file declares is an error, never a silent skip, and so is
+    a selection with no test cases. `router_name` redirects one router's cases elsewhere
+    (e.g. a staging copy)."""
+    from routerctl.errors import ConfigError
+
+    live_names = {s.name for s in specs}
+
+    def live_name(name: str) -> str:
+        if rename is None or name in live_names:
+            return name
+        return rename(name)
+
+    unknown = sorted(n for n in names if live_name(n) not in live_names)
+    if unknown:
+        raise ConfigError(f"no router file declares {', '.join(unknown)}")
+    wanted = {live_name(n) for n in names}
+    chosen = [s for s in specs if (not wanted or s.name in wanted) and s.tests]
+    if not chosen:
+        raise ConfigError(
+            "no routing tests: add `tests:` to a router file or a routers/<name>.tests.yaml"
+        )
+    if router_name and len(chosen) != 1:
+        raise ConfigError("--router-name needs exactly one router with tests; name it")
+    return [(router_name or s.name, s) for s in chosen]
+
+
 def same_route(expected: str, got: str | None) -> bool:
     """Header values may be a task key, a preset slug or a display name ("Code Generation"
     for `code-generation`, per the Plano source), so compare ignoring case and separators.
