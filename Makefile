@@ -1,4 +1,4 @@
-.PHONY: help install test lint typecheck unit demo docs bench reliability validate-examples clean
+.PHONY: help install test lint typecheck unit demo docs bench bench-routing reliability validate-examples clean
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -42,6 +42,9 @@ docs: install  ## regenerate docs/file-format.md from the schema, and schema/rou
 
 bench: install  ## performance figures, written to bench/README.md
 	$(PY) bench/run_all.py
+
+bench-routing: install  ## routing predictors vs the labelled corpus, written to bench/README.md
+	$(PY) bench/bench_routing.py
 
 reliability: install  ## fault-injection suite summary table
 	$(PY) bench/reliability.py

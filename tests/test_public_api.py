@@ -79,7 +79,7 @@ def test_unknown_names_raise_attribute_error():
         routerctl.does_not_exist  # type: ignore[attr-defined]  # noqa: B018
 
 
-HEAVY = ("pydantic", "httpx", "deepdiff", "yaml", "ruamel")
+HEAVY = ("pydantic", "httpx", "deepdiff", "yaml", "ruamel", "numpy", "wordllama", "tokenizers")
 
 
 def modules_after(statement: str) -> set[str]:
@@ -93,6 +93,17 @@ def modules_after(statement: str) -> set[str]:
 
 def test_importing_the_cli_loads_no_heavy_library():
     loaded = modules_after("import routerctl.cli")
+    assert loaded.isdisjoint(HEAVY), sorted(loaded.intersection(HEAVY))
+
+
+def test_help_loads_no_predictor_or_embedding_library():
+    """The routing preview's model loads only when a command predicts (issue 18)."""
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom routerctl.cli import cli\n"
+        "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
+        "assert 'routerctl.predict' not in sys.modules"
+    )
+    loaded = modules_after(code)
     assert loaded.isdisjoint(HEAVY), sorted(loaded.intersection(HEAVY))
 
 

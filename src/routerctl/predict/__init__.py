@@ -1,0 +1,67 @@
+"""Routing preview: predict which task of a router a prompt lands on, offline.
+
+    from routerctl.predict import load_predictor, routing_table
+    predictor = load_predictor()          # semantic if the extra is installed, else lexical
+    prediction = predictor.predict(spec, "Why was I charged twice?")
+    prediction.task, prediction.score, prediction.runner_up, prediction.predictor
+
+DigitalOcean's router decides with its own routing model; this is a prediction, and every
+output names the predictor that made it. Importing this package loads no embedding library:
+the model loads on `load_predictor()`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from routerctl.predict.base import (
+    FALLBACK,
+    Exemplar,
+    Prediction,
+    Predictor,
+    Route,
+    RoutingTable,
+    preset_descriptions,
+    routing_table,
+    table_from_api,
+)
+from routerctl.predict.lexical import LexicalPredictor
+
+Choice = Literal["auto", "semantic", "lexical"]
+CHOICES: tuple[Choice, ...] = ("auto", "semantic", "lexical")
+
+__all__ = [
+    "CHOICES",
+    "FALLBACK",
+    "Choice",
+    "Exemplar",
+    "LexicalPredictor",
+    "Prediction",
+    "Predictor",
+    "Route",
+    "RoutingTable",
+    "load_predictor",
+    "preset_descriptions",
+    "routing_table",
+    "table_from_api",
+]
+
+_loaded: dict[str, Predictor] = {}
+
+
+def load_predictor(choice: Choice = "auto") -> Predictor:
+    """The predictor to use. `auto`: the semantic one when `routerctl[semantic]` is installed,
+    otherwise the lexical one. `semantic` raises SemanticUnavailable when it cannot load.
+    Loaded once per process: the model is the expensive part."""
+    if choice == "lexical":
+        return _loaded.setdefault("lexical", LexicalPredictor())
+    if "semantic" not in _loaded:
+        from routerctl.predict.semantic import SemanticPredictor, SemanticUnavailable
+
+        try:
+            _loaded["semantic"] = SemanticPredictor()
+        except SemanticUnavailable:
+            if choice == "semantic":
+                raise
+            return _loaded.setdefault("lexical", LexicalPredictor())
+    return _loaded["semantic"]

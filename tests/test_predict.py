@@ -1,0 +1,162 @@
+"""The routing predictors (routerctl.predict): both implementations answer the protocol, name
+themselves, use preset descriptions from the catalog, never learn a test prompt from itself,
+and fall back on off-topic prompts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from routerctl import predict
+from routerctl.models import RouterSpec
+from routerctl.predict import (
+    FALLBACK,
+    LexicalPredictor,
+    Predictor,
+    Route,
+    RoutingTable,
+    load_predictor,
+    routing_table,
+    table_from_api,
+)
+from routerctl.predict.base import Exemplar
+from routerctl.predict.semantic import SemanticPredictor, SemanticUnavailable
+from routerctl.spec import load_routers
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def semantic() -> SemanticPredictor:
+    return SemanticPredictor()
+
+
+@pytest.fixture(scope="module")
+def seeds() -> dict[str, RouterSpec]:
+    return {s.name: s for s in load_routers([ROOT / "routers"]).specs}
+
+
+def both(semantic: SemanticPredictor) -> list[Predictor]:
+    return [LexicalPredictor(), semantic]
+
+
+def test_both_predictors_follow_the_protocol_and_name_themselves(semantic):
+    for p in both(semantic):
+        assert isinstance(p, Predictor)
+    assert LexicalPredictor().name == "lexical"
+    assert semantic.name == "semantic:wordllama-l2_supercat-256"
+
+
+def test_shipped_seed_cases_all_predicted(semantic, seeds):
+    """Every test of the two seed routers, each predicted leave-one-out (without itself as
+    an exemplar), by the semantic predictor."""
+    for spec in seeds.values():
+        for case in spec.tests:
+            got = semantic.predict(spec, case.prompt, case.system)
+            assert got.task == case.expect_task, (case.prompt, got)
+            assert got.predictor == semantic.name
+
+
+def test_off_topic_prompt_falls_back_with_the_nearest_task_as_runner_up(semantic, seeds):
+    for p in both(semantic):
+        got = p.predict(seeds["meeting-or-email"], "Who won the 1998 world cup final?")
+        assert got.task == FALLBACK, (p.name, got)
+        assert got.runner_up in {"write_email", "write_meeting_agenda"}
+
+
+def test_leave_one_out_a_test_prompt_is_not_evidence_for_itself(semantic):
+    """The only thing linking the query to `b` is an exemplar identical to the query: the
+    prediction must not use it, while a different wording of it still counts."""
+    prompt = "zebra quartz violin"
+    table = RoutingTable(
+        "r",
+        "",
+        (Route("alpha", "sort invoices"), Route("beta", "paint fences")),
+        (Exemplar(prompt, None, "beta"),),
+    )
+    for p in both(semantic):
+        scores = dict(p.scores(table, prompt))
+        with_other = dict(p.scores(table, prompt + " trumpet"))
+        assert with_other["beta"] > scores["beta"], p.name
+
+
+def test_exemplars_move_a_prompt_the_description_alone_misses(semantic):
+    table = RoutingTable(
+        "r",
+        "",
+        (Route("alpha", "general questions"), Route("beta", "general requests")),
+    )
+    prompt = "my parcel never arrived at the depot"
+    taught = RoutingTable(
+        table.name,
+        "",
+        table.routes,
+        (Exemplar("the parcel did not arrive at the depot yet", None, "beta"),),
+    )
+    for p in both(semantic):
+        assert p.predict(taught, prompt).task == "beta", p.name
+
+
+def test_fallback_exemplars_are_evidence_for_fallback(semantic):
+    routes = (Route("write_email", "write an email to the team"),)
+    table = RoutingTable(
+        "r",
+        "",
+        routes,
+        (Exemplar("what is the weather like in paris tomorrow", None, FALLBACK),),
+    )
+    got = semantic.predict(table, "what's the weather like in rome tomorrow?")
+    assert got.task == FALLBACK
+    assert got.runner_up == "write_email"
+
+
+def test_preset_tasks_use_the_catalog_description():
+    spec = RouterSpec.model_validate(
+        {
+            "name": "w",
+            "presets": {"translation": {"models": ["m"]}},
+            "fallback_models": ["m"],
+        }
+    )
+    table = routing_table(spec)
+    assert table.routes[0].description == predict.preset_descriptions()["translation"]
+    assert table.routes[0].description.startswith("Translate")
+    got = LexicalPredictor().predict(spec, "Please translate this into natural French")
+    assert got.task == "translation"
+
+
+def test_api_shape_and_spec_give_the_same_table(seeds):
+    spec = seeds["triage-router"]
+    from_api = table_from_api({"name": spec.name, "config": spec.api_payload()})
+    flat = table_from_api(spec.api_payload())
+    assert [r.key for r in from_api.routes] == [r.key for r in routing_table(spec).routes]
+    assert from_api.routes == flat.routes
+    assert from_api.exemplars == ()
+
+
+def test_auto_falls_back_to_lexical_without_the_extra(monkeypatch):
+    monkeypatch.setattr(predict, "_loaded", {})
+    monkeypatch.setitem(sys.modules, "wordllama", None)  # import fails as if not installed
+    assert load_predictor("auto").name == "lexical"
+    with pytest.raises(SemanticUnavailable, match=r"routerctl\[semantic\]"):
+        load_predictor("semantic")
+
+
+def test_auto_prefers_semantic_when_installed(monkeypatch):
+    monkeypatch.setattr(predict, "_loaded", {})
+    assert load_predictor().name.startswith("semantic:")
+    assert load_predictor("lexical").name == "lexical"
+
+
+def test_prediction_to_dict_is_json_ready(semantic, seeds):
+    got = semantic.predict(seeds["triage-router"], "How do I reset my password?").to_dict()
+    assert set(got) == {"task", "score", "runner_up", "runner_up_score", "predictor"}
+    assert isinstance(got["score"], float)
+
+
+def test_a_router_without_tasks_always_falls_back(semantic):
+    empty = RoutingTable("r", "", ())
+    for p in both(semantic):
+        assert p.predict(empty, "anything").task == FALLBACK
