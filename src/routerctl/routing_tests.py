@@ -265,13 +265,26 @@ def _money(value: Decimal | None) -> str:
     return "unknown (unpriced model)" if value is None else f"${value:.6f}"
 
 
+# A prediction, not a measurement: said in every offline report.
+PREDICTED_NOTE = (
+    "predicted offline by {predictor}: no request was sent; DigitalOcean's router decides "
+    "with its own routing model"
+)
+
+
 def render_tests_text(
     reports: Sequence[RouterTestReport],
     *,
     costs: dict[str, Decimal | None] | None = None,
     min_match_rate: float | None = None,
+    predictor: str | None = None,
+    agreement: dict[str, tuple[str, int, int]] | None = None,
 ) -> str:
+    """`predictor`: the run was offline, predicted by it. `agreement`: router → (predictor,
+    agreed, total) after a live run, how often the predictor matched the live route."""
     lines: list[str] = []
+    if predictor is not None:
+        lines += [PREDICTED_NOTE.format(predictor=predictor), ""]
     for report in reports:
         lines.append(f"router:{report.router}  {report.passed}/{report.total} passed")
         header = ("", "prompt", "expected", "got", "model", "ms")
@@ -306,6 +319,13 @@ def render_tests_text(
         for expected, counts in report.confusion().items():
             cells = ", ".join(f"{got} ×{count}" for got, count in counts.items())
             lines.append(f"    {expected}: {cells}")
+        if agreement is not None and report.router in agreement:
+            name, agreed, answered = agreement[report.router]
+            rate = f" ({agreed / answered:.0%})" if answered else ""
+            lines.append(
+                f"  routing preview ({name}) agreed with the live route on {agreed} of "
+                f"{answered} cases{rate}"
+            )
         lines.append("")
     total = sum(r.total for r in reports)
     passed = sum(r.passed for r in reports)
@@ -320,17 +340,29 @@ def render_tests_json(
     *,
     costs: dict[str, Decimal | None] | None = None,
     min_match_rate: float | None = None,
+    predictor: str | None = None,
+    agreement: dict[str, tuple[str, int, int]] | None = None,
 ) -> str:
     data: dict[str, Any] = {
         "format_version": "1.0",
         "passed": not failed(reports, min_match_rate),
         "min_match_rate": min_match_rate,
+        "offline": predictor is not None,
+        "predictor": predictor,
         "routers": [],
     }
     for report in reports:
         cost = costs.get(report.router) if costs is not None else None
+        calibration = agreement.get(report.router) if agreement is not None else None
         data["routers"].append(
             {
+                "predictor_agreement": None
+                if calibration is None
+                else {
+                    "predictor": calibration[0],
+                    "agreed": calibration[1],
+                    "cases": calibration[2],
+                },
                 "router": report.router,
                 "total": report.total,
                 "passed": report.passed,

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from routerctl.emulator import catalog
@@ -191,26 +191,45 @@ def choose_model(
     return sorted(pool, key=lambda m: (m not in table, table.get(m, 0.0)))[0]
 
 
+# A pluggable route matcher: (router in the API's shape, user prompt, system prompt or None)
+# → (route key or "fallback", score). `routerctl emulator` injects the routing predictor
+# (routerctl.predict) through this, so the emulator itself imports nothing outside emulator/.
+Matcher = Callable[[Mapping[str, Any], str, str | None], tuple[str, float]]
+BUILTIN_MATCHER = "builtin-lexical"
+
+
 def select_route(
     router: dict[str, Any],
     prompt: str,
     presets: dict[str, str],
     *,
     prices: Mapping[str, float] | None = None,
+    matcher: Matcher | None = None,
+    system: str | None = None,
 ) -> tuple[str, str, float]:
     """Pick (route, model, score) for `prompt` on `router`.
 
     `presets` maps task_slug → description. `prices` maps model id → input+output price per
     million tokens (default: the packaged catalog). The route is a custom task name, a preset
-    slug, or "fallback". Raises ValueError if the router has no fallback models and nothing
-    matched, because there is then no model to name.
+    slug, or "fallback". Without a `matcher`, the word-overlap matcher above scores the system
+    prompt and the user prompt together. Raises ValueError if the router has no fallback
+    models and nothing matched, because there is then no model to name.
     """
-    best_index, best_score = -1, 0.0
-    for index, (_route, score) in enumerate(score_tasks(router, prompt, presets)):
-        if score > best_score:  # strict: ties keep the earlier policy
-            best_index, best_score = index, score
     policies = _policies(router)
-    if best_index >= 0 and best_score >= MATCH_THRESHOLD:
+    best_index, best_score = -1, 0.0
+    if matcher is not None:
+        route, best_score = matcher(router, prompt, system)
+        routes = [task_text(p, presets)[0] for p in policies]
+        if route in routes:
+            best_index = routes.index(route)
+        matched = best_index >= 0
+    else:
+        text = f"{system}\n{prompt}" if system else prompt
+        for index, (_route, score) in enumerate(score_tasks(router, text, presets)):
+            if score > best_score:  # strict: ties keep the earlier policy
+                best_index, best_score = index, score
+        matched = best_index >= 0 and best_score >= MATCH_THRESHOLD
+    if matched:
         policy = policies[best_index]
         models = [m for m in policy.get("models") or [] if isinstance(m, str)]
         if models:

@@ -12,7 +12,8 @@ the model loads on `load_predictor()`.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
 
 from routerctl.predict.base import (
     FALLBACK,
@@ -40,6 +41,7 @@ __all__ = [
     "Predictor",
     "Route",
     "RoutingTable",
+    "as_matcher",
     "load_predictor",
     "preset_descriptions",
     "routing_table",
@@ -65,3 +67,17 @@ def load_predictor(choice: Choice = "auto") -> Predictor:
                 raise
             return _loaded.setdefault("lexical", LexicalPredictor())
     return _loaded["semantic"]
+
+
+def as_matcher(
+    predictor: Predictor,
+) -> Callable[[Mapping[str, Any], str, str | None], tuple[str, float]]:
+    """The predictor in the shape the emulator's inference route takes (`Emulator(matcher=)`):
+    the emulator stays free of routerctl imports and the CLI plugs this in at start-up."""
+    presets = preset_descriptions()
+
+    def match(router: Mapping[str, Any], prompt: str, system: str | None) -> tuple[str, float]:
+        got = predictor.predict(table_from_api(router, presets), prompt, system)
+        return got.task, got.score
+
+    return match
