@@ -433,8 +433,11 @@ def test_render_json_structure(small_report: RouterTestReport) -> None:
         "format_version": "1.0",
         "passed": False,  # the errored case fails the run whatever the threshold
         "min_match_rate": 0.3,
+        "offline": False,  # a live run: no predictor made these answers
+        "predictor": None,
     }
     assert {k: v for k, v in router.items() if k != "cases"} == {
+        "predictor_agreement": None,
         "router": "triage",
         "total": 3,
         "passed": 1,
