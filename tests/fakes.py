@@ -75,3 +75,14 @@ def make_live(spec: RouterSpec, uuid: str = "u-1", **overrides: Any) -> LiveRout
     }
     data.update(overrides)
     return LiveRouter.model_validate(data)
+
+
+def routing_matcher() -> dict[str, Any]:
+    """Emulator keyword arguments for a routing inference route: the lexical predictor with
+    the emulator's historic threshold (what `routerctl emulator --predictor lexical` injects,
+    minus the tuned threshold), so tests route deterministically without the model."""
+    from routerctl.predict import as_matcher
+    from routerctl.predict.lexical import MATCH_THRESHOLD, LexicalPredictor
+
+    predictor = LexicalPredictor(threshold=MATCH_THRESHOLD, use_exemplars=False)
+    return {"matcher": as_matcher(predictor)}

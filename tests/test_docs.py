@@ -33,6 +33,7 @@ import pytest
 from click.testing import CliRunner
 
 import routerctl
+from fakes import routing_matcher
 from routerctl.cli import cli
 from routerctl.emulator import Emulator
 from routerctl.errors import ExitCode
@@ -87,7 +88,7 @@ RUNNABLE = sorted(p for p in DOCS.glob("*.md") if "<!-- test: run" in p.read_tex
 
 @pytest.fixture(scope="module")
 def emulator_server() -> Iterator[Emulator]:
-    server = Emulator(port=0).start()
+    server = Emulator(port=0, **routing_matcher()).start()
     try:
         yield server
     finally:

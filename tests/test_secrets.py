@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from fakes import routing_matcher
 from routerctl.emulator import Emulator, FaultPlan
 
 pytestmark = pytest.mark.e2e
@@ -59,7 +60,9 @@ traffic:
 @pytest.fixture
 def server(api_token: str, model_key: str) -> Iterator[Emulator]:
     """An emulator that accepts only the test token (API) and the test key (inference)."""
-    with Emulator(port=0, token=api_token, model_access_key=model_key) as emulator:
+    with Emulator(
+        port=0, token=api_token, model_access_key=model_key, **routing_matcher()
+    ) as emulator:
         yield emulator
 
 

@@ -21,6 +21,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from fakes import routing_matcher
 from routerctl.cli import cli
 from routerctl.emulator import Emulator
 from routerctl.render import MARKDOWN_MARKER
@@ -340,7 +341,7 @@ def test_workflows_and_pipeline_match_the_schemastore_schemas():
 
 @pytest.fixture(scope="module")
 def emulator_server() -> Iterator[Emulator]:
-    server = Emulator(port=0).start()
+    server = Emulator(port=0, **routing_matcher()).start()
     try:
         yield server
     finally:

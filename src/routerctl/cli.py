@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from routerctl.client import RouterClient
     from routerctl.errors import Issue
     from routerctl.plan import Plan
-    from routerctl.predict import Predictor
     from routerctl.project import Project
     from routerctl.spec import LoadResult
 
@@ -615,16 +614,7 @@ def cost(
     help="[env: DIGITALOCEAN_INFERENCE_URL; default: https://inference.do-ai.run/v1]",
 )
 @click.option("--key-file", type=click.Path(dir_okay=False), help="Read the model access key.")
-@click.option(
-    "--offline", is_flag=True, help="Predict each case with the local predictor; no server."
-)
-@click.option(
-    "--predictor",
-    type=click.Choice(["auto", "semantic", "lexical"]),
-    default="auto",
-    show_default=True,
-    help="Routing predictor for --offline and the live run's agreement line.",
-)
+@click.option("--offline", is_flag=True, help="Predict the cases locally (no server, no key).")
 def test_(
     names: tuple[str, ...],
     directory: str | None,
@@ -639,7 +629,6 @@ def test_(
     inference_url: str | None,
     key_file: str | None,
     offline: bool,
-    predictor: str,
 ) -> int:
     """Routing regression tests: labelled prompts must reach the expected task.
 
@@ -648,30 +637,22 @@ def test_(
     x-model-router-selected-route header, and reports match rate, fallback rate and a
     confusion matrix. Exit 1 when a case fails (or a router is under --min-match-rate).
 
-    With --offline, each case is predicted by the local routing predictor instead (no key,
-    no server, no tokens spent): a prediction, since DigitalOcean's router uses its own
-    model. A live run also reports how often the predictor agreed with the live route.
-
     \b
     Example:
       routerctl test triage-router
       routerctl test --env staging --junit routing.xml      # the staging copies
-      routerctl test --offline                             # predicted, no server
     """
     from pathlib import Path
 
-    from routerctl.client import InferenceClient, resolve_inference_url, resolve_model_key
-    from routerctl.costplan import resolve_prices
     from routerctl.errors import ConfigError
     from routerctl.routing_tests import (
         failed,
         render_junit,
         render_tests_json,
         render_tests_text,
-        run_routing_tests,
         select_cases,
-        spend,
     )
+    from routerctl.workflow import run_tests
 
     project = _project(directory, env, config)
     overlay = project.overlay
@@ -681,32 +662,12 @@ def test_(
         rename=overlay.rename if overlay is not None else None,
         router_name=router_name,
     )
-    from routerctl.predict.runs import agreement, offline_send
-
-    chosen = _load_predictor(predictor)
-    shown: dict[str, Any] = {"min_match_rate": min_match_rate}
-    if offline:
-        reports = run_routing_tests(targets, offline_send(chosen, targets), parallelism=1)
-        shown["predictor"] = chosen.name
-    else:
-        key = resolve_model_key(key_file=key_file)
-        with InferenceClient(
-            key=key,
-            base_url=resolve_inference_url(inference_url),
-            max_tokens=max_tokens,
-            parallelism=parallelism,
-        ) as client:
-            reports = run_routing_tests(targets, client.route, parallelism=parallelism)
-        # What the run spent, priced offline (cache or shipped file): no extra API call.
-        shown["costs"] = spend(reports, resolve_prices(fetch_models=None, prices_file=None))
-        shown["agreement"] = {
-            a.router: (a.predictor, a.agreed, a.total)
-            for a in agreement(reports, dict(targets), chosen)
-        }
+    run = run_tests(targets, offline, key_file, inference_url, max_tokens, parallelism)
+    reports = run.reports
     if fmt == "json":
-        click.echo(render_tests_json(reports, **shown), nl=False)
+        click.echo(render_tests_json(reports, min_match_rate=min_match_rate, **run.shown), nl=False)
     else:
-        click.echo(render_tests_text(reports, **shown), nl=False)
+        click.echo(render_tests_text(reports, min_match_rate=min_match_rate, **run.shown), nl=False)
     if junit:
         try:
             Path(junit).parent.mkdir(parents=True, exist_ok=True)
@@ -832,13 +793,6 @@ def fmt_(
 @click.option("--rate-limit", type=click.IntRange(1), help="Requests per minute before 429.")
 @click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Added latency.")
 @click.option("--summary-list", is_flag=True, help="List responses carry summaries only.")
-@click.option(
-    "--predictor",
-    type=click.Choice(["auto", "semantic", "lexical", "builtin"]),
-    default="auto",
-    show_default=True,
-    help="Who routes inference requests (auto: semantic if installed; builtin: no routerctl).",
-)
 def emulator(
     host: str,
     port: int,
@@ -846,7 +800,6 @@ def emulator(
     rate_limit: int | None,
     latency_ms: float,
     summary_list: bool,
-    predictor: str,
 ) -> None:
     """Run a local stand-in for the DigitalOcean router API (and the inference route).
 
@@ -858,10 +811,10 @@ def emulator(
     import logging
 
     from routerctl.emulator import Emulator
+    from routerctl.predict import emulator_routing
 
     # The emulator logs one line per request; show them to the person running it.
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    matcher, matcher_name = _emulator_matcher(predictor)
     server = Emulator(
         host=host,
         port=port,
@@ -869,16 +822,12 @@ def emulator(
         rate_limit_per_minute=rate_limit,
         latency_ms=latency_ms,
         summary_list=summary_list,
-        matcher=matcher,
-        matcher_name=matcher_name,
+        **emulator_routing(),  # the routing predictor picks tasks on the inference route
     )
     if host not in ("127.0.0.1", "localhost", "::1"):
         _err(f"warning: binding {host}: the emulator accepts any token; keep it off networks")
     server.start()
-    _err(
-        f"routerctl emulator listening on {server.url} (Ctrl-C to stop); "
-        f"routes by {server.matcher_name}"
-    )
+    _err(f"routerctl emulator listening on {server.url} (Ctrl-C to stop)")
     click.echo(server.url)
     try:
         while True:
@@ -887,26 +836,6 @@ def emulator(
         _err("emulator stopped")
     finally:
         server.stop()
-
-
-def _emulator_matcher(choice: str) -> tuple[Any, str | None]:
-    if choice == "builtin":
-        return None, None
-    from routerctl.predict import as_matcher
-
-    chosen = _load_predictor(choice)
-    return as_matcher(chosen), chosen.name
-
-
-def _load_predictor(choice: str) -> Predictor:
-    from routerctl.errors import ConfigError
-    from routerctl.predict import CHOICES, load_predictor
-    from routerctl.predict.semantic import SemanticUnavailable
-
-    try:
-        return load_predictor(next(c for c in CHOICES if c == choice))
-    except SemanticUnavailable as exc:
-        raise ConfigError(str(exc)) from None
 
 
 def main() -> None:

@@ -15,10 +15,13 @@ from routerctl.errors import SpecError
 from routerctl.plan import Plan
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from routerctl.cost import PriceBook, RouterReport
     from routerctl.errors import Issue
     from routerctl.models import LiveRouter, RouterSpec, TrafficProfile
     from routerctl.project import Project
+    from routerctl.routing_tests import RouterTestReport
     from routerctl.spec import LoadResult
 
 
@@ -153,3 +156,59 @@ def cost_project(
         specs, traffic, prices, compare=compare, all_tasks_every_request=every_task
     )
     return CostResult(reports, warnings, tuple(loaded.warnings), tuple(notes))
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """What `routerctl test` ran and what its report shows besides the cases."""
+
+    __test__ = False  # not a pytest class, whatever the name says
+
+    reports: list[RouterTestReport]
+    costs: dict[str, Decimal | None] | None = None  # live runs: what the tokens cost
+    predictor: str | None = None  # offline runs: who predicted every route
+    agreement: dict[str, tuple[str, int, int]] | None = None  # live: predictor vs live route
+
+    @property
+    def shown(self) -> dict[str, Any]:
+        """Keyword arguments of routing_tests.render_tests_text/json."""
+        return {"costs": self.costs, "predictor": self.predictor, "agreement": self.agreement}
+
+
+def run_tests(
+    targets: Sequence[tuple[str, RouterSpec]],
+    offline: bool,
+    key_file: str | None,
+    inference_url: str | None,
+    max_tokens: int,
+    parallelism: int,
+) -> TestRun:
+    """Run routing cases: through the routing predictor (`offline`, no server, no key), or
+    against the inference endpoint, then score the predictor against the live routes."""
+    from routerctl.predict import load_predictor
+    from routerctl.predict.runs import agreement, offline_send
+    from routerctl.routing_tests import run_routing_tests
+
+    predictor = load_predictor()
+    if offline:
+        reports = run_routing_tests(targets, offline_send(predictor, targets), parallelism=1)
+        return TestRun(reports, predictor=predictor.name)
+    from routerctl.client import InferenceClient, resolve_inference_url, resolve_model_key
+    from routerctl.costplan import resolve_prices
+    from routerctl.routing_tests import spend
+
+    key = resolve_model_key(key_file=key_file)
+    with InferenceClient(
+        key=key,
+        base_url=resolve_inference_url(inference_url),
+        max_tokens=max_tokens,
+        parallelism=parallelism,
+    ) as client:
+        reports = run_routing_tests(targets, client.route, parallelism=parallelism)
+    # What the run spent, priced offline (cache or shipped file): no extra API call.
+    costs = spend(reports, resolve_prices(fetch_models=None, prices_file=None))
+    calibration = {
+        a.router: (a.predictor, a.agreed, a.total)
+        for a in agreement(reports, dict(targets), predictor)
+    }
+    return TestRun(reports, costs=costs, agreement=calibration)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from fakes import routing_matcher
 from routerctl.emulator import Emulator
 
 # What `emulator` restores before each test: the constructor defaults.
@@ -22,7 +23,7 @@ DEFAULT_CONFIG = {
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[Emulator]:
     """The session's emulator, serving from a daemon thread."""
-    emulator = Emulator(port=0).start()
+    emulator = Emulator(port=0, **routing_matcher()).start()
     try:
         yield emulator
     finally:

@@ -14,7 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from fakes import routing_matcher
 from routerctl.emulator import Emulator, EmulatorApiError, FaultPlan, catalog, routing
+from routerctl.predict import lexical
 
 pytestmark = pytest.mark.e2e
 
@@ -373,7 +375,7 @@ def test_missing_or_malformed_auth_is_401(emulator: Emulator, headers: dict[str,
 
 
 def test_configured_token_must_match() -> None:
-    with Emulator(token="right-token") as emu:
+    with Emulator(token="right-token", **routing_matcher()) as emu:
         url = f"{emu.url}{ROUTERS}"
         assert httpx.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
         assert httpx.get(url, headers={"Authorization": "Bearer right-token"}).status_code == 200
@@ -736,7 +738,7 @@ def test_chat_preset_router_parts_content_and_bare_path(emulator: Emulator) -> N
 
 
 def test_chat_model_access_key() -> None:
-    with Emulator(token="pat", model_access_key="sk-do-key") as emu:
+    with Emulator(token="pat", model_access_key="sk-do-key", **routing_matcher()) as emu:
         url = f"{emu.url}{CHAT}"
         body = {"model": "router:general", "messages": [{"role": "user", "content": "hi"}]}
         assert (
@@ -783,10 +785,10 @@ def test_concurrent_same_name_creates_exactly_one(api: httpx.Client) -> None:
 
 
 def test_similarity_formula() -> None:
-    assert routing.similarity(frozenset({"a", "b"}), frozenset({"b", "c"})) == pytest.approx(0.5)
-    assert routing.similarity(frozenset(), frozenset({"a"})) == 0.0
-    assert routing.terms("Charged twice on INV-3382 invoices!") == {"billing", "twic", "inv"}
-    assert routing.stem("summarization") == routing.stem("summarize")
+    assert lexical.similarity(frozenset({"a", "b"}), frozenset({"b", "c"})) == pytest.approx(0.5)
+    assert lexical.similarity(frozenset(), frozenset({"a"})) == 0.0
+    assert lexical.terms("Charged twice on INV-3382 invoices!") == {"billing", "twic", "inv"}
+    assert lexical.stem("summarization") == lexical.stem("summarize")
 
 
 def test_select_route_ties_go_to_the_first_policy() -> None:
@@ -797,12 +799,36 @@ def test_select_route_ties_go_to_the_first_policy() -> None:
             {"custom_task": {"name": "two", "description": "alpha beta"}, "models": ["m2"]},
         ],
     }
-    route, model, score = routing.select_route(router, "alpha beta", {})
+    matcher = routing_matcher()["matcher"]
+    route, model, score = routing.select_route(router, "alpha beta", {}, matcher=matcher)
     assert (route, model) == ("one", "m1")
-    assert score > routing.MATCH_THRESHOLD
-    assert routing.select_route(router, "zzz", {})[:2] == ("fallback", "fb")
+    assert score > lexical.MATCH_THRESHOLD
+    assert routing.select_route(router, "zzz", {}, matcher=matcher)[:2] == ("fallback", "fb")
     with pytest.raises(ValueError, match="no fallback"):
-        routing.select_route({"policies": []}, "zzz", {})
+        routing.select_route({"policies": []}, "zzz", {}, matcher=matcher)
+
+
+def test_without_a_matcher_everything_falls_back() -> None:
+    router = {
+        "fallback_models": ["fb"],
+        "policies": [{"custom_task": {"name": "one", "description": "alpha"}, "models": ["m1"]}],
+    }
+    assert routing.select_route(router, "alpha", {}) == ("fallback", "fb", 0.0)
+
+
+def test_a_matcher_naming_no_task_of_the_router_falls_back() -> None:
+    router = {
+        "fallback_models": ["fb"],
+        "policies": [{"custom_task": {"name": "one", "description": "alpha"}, "models": ["m1"]}],
+    }
+
+    class Stale:
+        name = "stale"
+
+        def __call__(self, router: object, prompt: str) -> tuple[str, float]:
+            return "gone", 0.9
+
+    assert routing.select_route(router, "alpha", {}, Stale()) == ("fallback", "fb", 0.9)
 
 
 def test_cheapest_puts_unpriced_models_last() -> None:
@@ -822,10 +848,10 @@ def test_preset_slugs_match_on_catalog_descriptions() -> None:
             {"task_slug": "summarization", "models": ["m-summary"]},
         ],
     }
-    assert routing.select_route(router, "Translate this paragraph into French", presets)[:2] == (
-        "translation",
-        "m-translate",
-    )
-    assert routing.select_route(router, "Summarize the meeting notes", presets)[0] == (
-        "summarization"
-    )
+    matcher = routing_matcher()["matcher"]
+    assert routing.select_route(
+        router, "Translate this paragraph into French", presets, matcher=matcher
+    )[:2] == ("translation", "m-translate")
+    assert routing.select_route(router, "Summarize the meeting notes", presets, matcher=matcher)[
+        0
+    ] == ("summarization")

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 ROUTERCTL = str(Path(sys.executable).with_name("routerctl"))
 TOKEN = "dop_v1_e2e0000000000000000000000000000000000000000000000000000000000000"
-# The word-overlap matcher finds no shared term with either task here; the semantic one does.
+# Word overlap finds no shared term with either task here; the semantic predictor does.
 KICKOFF = "Kickoff for the website redesign with design, marketing, and two agencies."
 
 
@@ -44,9 +44,9 @@ def seed_project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def start_emulator(predictor: str, cwd: Path) -> Iterator[str]:
+def start_emulator(cwd: Path) -> Iterator[str]:
     process = subprocess.Popen(
-        [ROUTERCTL, "emulator", "--port", "0", "--predictor", predictor],
+        [ROUTERCTL, "emulator", "--port", "0"],
         cwd=cwd,
         env=clean_env(),
         stdout=subprocess.PIPE,
@@ -85,17 +85,8 @@ def route_of(url: str, prompt: str) -> tuple[str, str]:
     return reply.headers["x-model-router-selected-route"], reply.headers["x-emulator-predictor"]
 
 
-@pytest.mark.parametrize(
-    ("predictor", "route", "named"),
-    [
-        ("semantic", "write_meeting_agenda", "semantic:wordllama-l2_supercat-256"),
-        ("builtin", "fallback", "builtin-lexical"),
-    ],
-)
-def test_emulator_command_routes_inference_with_the_chosen_predictor(
-    seed_project, predictor, route, named
-):
-    for url in start_emulator(predictor, seed_project):
+def test_emulator_command_routes_inference_with_the_routing_predictor(seed_project):
+    for url in start_emulator(seed_project):
         applied = subprocess.run(
             [ROUTERCTL, "apply", "--auto-approve"],
             cwd=seed_project,
@@ -106,7 +97,28 @@ def test_emulator_command_routes_inference_with_the_chosen_predictor(
             check=False,
         )
         assert applied.returncode == 0, applied.stderr
-        assert route_of(url, KICKOFF) == (route, named)
+        assert route_of(url, KICKOFF) == (
+            "write_meeting_agenda",
+            "semantic:wordllama-l2_supercat-256",
+        )
+
+
+def test_an_emulator_without_a_matcher_sends_everything_to_fallback():
+    """The emulator picks no task by itself: that is the predictor's job, injected."""
+    with Emulator() as emu:
+        emu.put_router(
+            {
+                "name": "meeting-or-email",
+                "policies": [
+                    {
+                        "custom_task": {"name": "write_meeting_agenda", "description": KICKOFF},
+                        "models": ["m"],
+                    }
+                ],
+                "fallback_models": ["fb"],
+            }
+        )
+        assert route_of(emu.url, KICKOFF) == ("fallback", "none")
 
 
 def test_offline_test_needs_no_server_and_names_the_predictor(seed_project):
@@ -183,12 +195,15 @@ def test_live_agreement_counts_disagreements(tmp_path, monkeypatch):
     """A live router that sends everything to fallback: every case fails and the predictor
     agrees with none of them, which the report says instead of hiding."""
 
-    def always_fallback(router: object, prompt: str, system: str | None) -> tuple[str, float]:
-        return "fallback", 0.0
+    class AlwaysFallback:
+        name = "always-fallback"
+
+        def __call__(self, router: object, prompt: str) -> tuple[str, float]:
+            return "fallback", 0.0
 
     shutil.copytree(ROOT / "routers", tmp_path / "routers")
     monkeypatch.chdir(tmp_path)
-    with Emulator(matcher=always_fallback, matcher_name="always-fallback") as emu:
+    with Emulator(matcher=AlwaysFallback()) as emu:
         monkeypatch.setenv("DIGITALOCEAN_API_URL", emu.url)
         monkeypatch.setenv("DIGITALOCEAN_TOKEN", TOKEN)
         monkeypatch.setenv("DIGITALOCEAN_INFERENCE_URL", emu.url + "/v1")

@@ -20,9 +20,8 @@ counted in the stats.
 The inference route answers OpenAI-shaped bodies. Its `x-model-router-selected-route`
 header is the matched custom task name, the preset slug, or `fallback`.
 `x-emulator-route-score` carries the matcher's score (see routing.py) so a test can show
-why a prompt landed where it did, and `x-emulator-predictor` names the matcher: the built-in
-word overlap, or the routing predictor `routerctl emulator` injects. Unknown routers get 404
-`model_not_found`, and models that are not `router:<name>` get 400.
+why a prompt landed where it did, `x-emulator-predictor` names the matcher. Unknown routers
+get 404 `model_not_found`, and models that are not `router:<name>` get 400.
 
 Auth on the inference route: with `model_access_key` set, that key is accepted, and so is
 `token` when set, because DigitalOcean's inference endpoint also accepts a personal access
@@ -57,7 +56,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from routerctl.emulator import catalog
 from routerctl.emulator.faults import Fault, FaultInjector, FaultPlan
 from routerctl.emulator.ratelimit import RateLimiter, RateState
-from routerctl.emulator.routing import BUILTIN_MATCHER, Matcher, select_route
+from routerctl.emulator.routing import NO_MATCHER, Matcher, select_route
 from routerctl.emulator.state import (
     NOT_FOUND_MESSAGE,
     EmulatorApiError,
@@ -335,13 +334,10 @@ class Emulator:
         token: str | None = None,
         model_access_key: str | None = None,
         matcher: Matcher | None = None,
-        matcher_name: str | None = None,
     ) -> None:
         self.host = host
-        # Who picks the route on the inference route: the built-in word-overlap matcher, or
-        # one injected by the caller (the CLI injects routerctl's routing predictor).
-        self._matcher = matcher
-        self.matcher_name = matcher_name or (BUILTIN_MATCHER if matcher is None else "custom")
+        self._matcher = matcher  # picks tasks on the inference route (routing.py); CLI injects
+        self.matcher_name = matcher.name if matcher is not None else NO_MATCHER
         self._port = port
         self.token = token
         self.model_access_key = model_access_key
@@ -766,13 +762,10 @@ class Emulator:
         # classifier would look at); earlier turns are history, not the current request.
         system = [_message_text(m.get("content")) for m in messages if m.get("role") == "system"]
         users = [_message_text(m.get("content")) for m in messages if m.get("role") == "user"]
+        prompt = "\n".join([*system, *users[-1:]])
         try:
             route, chosen, score = select_route(
-                router,
-                "\n".join(users[-1:]),
-                self._preset_descriptions,
-                matcher=self._matcher,
-                system="\n".join(system) or None,
+                router, prompt, self._preset_descriptions, self._matcher
             )
         except ValueError as exc:
             return _openai_error(500, str(exc), "no_model", "server_error")

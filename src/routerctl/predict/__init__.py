@@ -12,7 +12,7 @@ the model loads on `load_predictor()`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from routerctl.predict.base import (
@@ -42,6 +42,7 @@ __all__ = [
     "Route",
     "RoutingTable",
     "as_matcher",
+    "emulator_routing",
     "load_predictor",
     "preset_descriptions",
     "routing_table",
@@ -51,10 +52,12 @@ __all__ = [
 _loaded: dict[str, Predictor] = {}
 
 
-def load_predictor(choice: Choice = "auto") -> Predictor:
+def load_predictor(choice: str = "auto") -> Predictor:
     """The predictor to use. `auto`: the semantic one when `routerctl[semantic]` is installed,
     otherwise the lexical one. `semantic` raises SemanticUnavailable when it cannot load.
     Loaded once per process: the model is the expensive part."""
+    if choice not in CHOICES:
+        raise ValueError(f"unknown predictor {choice!r}: one of {', '.join(CHOICES)}")
     if choice == "lexical":
         return _loaded.setdefault("lexical", LexicalPredictor())
     if "semantic" not in _loaded:
@@ -69,15 +72,32 @@ def load_predictor(choice: Choice = "auto") -> Predictor:
     return _loaded["semantic"]
 
 
-def as_matcher(
-    predictor: Predictor,
-) -> Callable[[Mapping[str, Any], str, str | None], tuple[str, float]]:
-    """The predictor in the shape the emulator's inference route takes (`Emulator(matcher=)`):
-    the emulator stays free of routerctl imports and the CLI plugs this in at start-up."""
-    presets = preset_descriptions()
+class _PredictorMatcher:
+    """A predictor in the shape the emulator's inference route takes (`Emulator(matcher=)`).
+    The emulator's routing text already holds the system prompt, and the API keeps no test
+    prompts, so the query goes in whole and there are no exemplars to leave out."""
 
-    def match(router: Mapping[str, Any], prompt: str, system: str | None) -> tuple[str, float]:
-        got = predictor.predict(table_from_api(router, presets), prompt, system)
+    def __init__(self, predictor: Predictor) -> None:
+        self._predictor = predictor
+        self._presets = preset_descriptions()
+
+    @property
+    def name(self) -> str:
+        return self._predictor.name
+
+    def __call__(self, router: Mapping[str, Any], prompt: str) -> tuple[str, float]:
+        got = self._predictor.predict(table_from_api(router, self._presets), prompt)
         return got.task, got.score
 
-    return match
+
+def as_matcher(predictor: Predictor) -> _PredictorMatcher:
+    """The predictor as an emulator matcher: the CLI plugs it in at start-up, so the emulator
+    stays free of routerctl imports."""
+    return _PredictorMatcher(predictor)
+
+
+def emulator_routing() -> dict[str, Any]:
+    """`Emulator(**emulator_routing())`: the default predictor on the inference route, named
+    in its `x-emulator-predictor` header. The CLI calls this at start-up (the injection that
+    keeps the emulator free of routerctl imports)."""
+    return {"matcher": as_matcher(load_predictor())}

@@ -4,18 +4,41 @@ route, so a user sees how far to trust the preview for this router)."""
 
 from __future__ import annotations
 
+import functools
+import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib.resources import files
 
-from routerctl.emulator.routing import choose_model
-from routerctl.models import RouterSpec, RoutingCase
+from routerctl.models import RouteReply, RouterSpec, RoutingCase
 from routerctl.predict.base import Predictor, RoutingTable, routing_table
-from routerctl.routing_tests import RouteReply, RouterTestReport, Send, same_route
+from routerctl.routing_tests import RouterTestReport, Send, same_route
+
+
+@functools.cache
+def _prices() -> Mapping[str, float]:
+    """model id → input + output USD per million tokens, from the shipped model catalog."""
+    raw = json.loads((files("routerctl") / "data" / "models.json").read_text(encoding="utf-8"))
+    return {
+        str(m["id"]): float(p.get("input_price_per_million", 0.0))
+        + float(p.get("output_price_per_million", 0.0))
+        for m in raw["models"]
+        if isinstance(p := m.get("pricing"), dict)
+    }
+
+
+def choose_model(models: Sequence[str], prefer: str) -> str:
+    """The first listed model (`none`; `fastest` too, no latency data offline), or the
+    cheapest priced one (`cheapest`; unpriced last, ties keep the listed order)."""
+    if prefer != "cheapest":
+        return models[0]
+    table = _prices()
+    return sorted(models, key=lambda m: (m not in table, table.get(m, 0.0)))[0]
 
 
 def _model_for(spec: RouterSpec, route: str) -> str | None:
-    """The model the selection policy names for a route, as the emulator picks it."""
+    """The model the selection policy would name for a route (a prediction too)."""
     if route in spec.tasks:
         task = spec.tasks[route]
         return choose_model(task.models, task.prefer) if task.models else None

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from routerctl.errors import ConfigError
 from routerctl.predict.base import FALLBACK, Prediction, RoutingTable, as_table, decide
 from routerctl.predict.lexical import LexicalPredictor, query_text
 
@@ -42,8 +43,9 @@ if TYPE_CHECKING:
 _CACHE_LIMIT = 20_000
 
 
-class SemanticUnavailable(Exception):
-    """The embedding extra is not installed (or its model would not load offline)."""
+class SemanticUnavailable(ConfigError):
+    """The embedding extra is not installed (or its model would not load offline): a one-line
+    error naming the extra, exit 1, wherever the semantic predictor was asked for by name."""
 
 
 class Embedder(Protocol):
