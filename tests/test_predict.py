@@ -4,6 +4,7 @@ and fall back on off-topic prompts."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from routerctl.predict import (
     table_from_api,
 )
 from routerctl.predict.base import Exemplar
+from routerctl.predict.overlap import close_task_issues
 from routerctl.predict.semantic import SemanticPredictor, SemanticUnavailable
 from routerctl.spec import load_routers
 
@@ -160,3 +162,82 @@ def test_a_router_without_tasks_always_falls_back(semantic):
     empty = RoutingTable("r", "", ())
     for p in both(semantic):
         assert p.predict(empty, "anything").task == FALLBACK
+
+
+# --- validate's close-tasks warning --------------------------------------------------------
+
+ROUTERCTL = str(Path(sys.executable).with_name("routerctl"))
+CLOSE = """\
+name: r
+tasks:
+  a:
+    description: Summarize the support ticket for an agent.
+    models: [m]
+  b:
+    description: Summarise the support tickets for an agent.
+    models: [n]
+  c:
+    description: Write a reply to the customer.
+    models: [o]
+fallback_models: [p]
+"""
+
+
+def test_validate_warns_at_file_line_when_two_descriptions_say_the_same(tmp_path):
+    (tmp_path / "routers").mkdir()
+    (tmp_path / "routers" / "r.yaml").write_text(CLOSE)
+    run = [ROUTERCTL, "validate", "routers"]
+    result = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "routers/r.yaml:7:5: warning: tasks.b.description: 'b' is close to 'a' for the routing "
+        "predictor (semantic:wordllama-l2_supercat-256): their descriptions score alike on "
+        "either task; prompts between them may split unpredictably. Make the descriptions say "
+        "what differs",
+        "1 file valid: 1 router, 0 errors, 1 warning.",
+    ]
+    strict = subprocess.run(
+        [*run, "--strict"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert strict.returncode == 1
+
+
+def test_close_tasks_names_the_test_prompts_between_them(tmp_path):
+    """Word overlap makes the tie exact: "alpha gamma" shares one term with each task."""
+    (tmp_path / "r.yaml").write_text(
+        "name: r\n"
+        "tasks:\n"
+        "  a: {description: alpha beta, models: [m]}\n"
+        "  b: {description: gamma delta, models: [n]}\n"
+        "fallback_models: [p]\n"
+        "tests:\n"
+        "  - {prompt: alpha gamma, expect_task: a}\n"
+        "  - {prompt: alpha beta please, expect_task: a}\n"
+    )
+    (issue,) = close_task_issues(load_routers([tmp_path]).routers, LexicalPredictor())
+    assert issue.code == "close-tasks"
+    assert issue.severity == "warning"
+    assert issue.format().endswith(
+        "tasks.b.description: 'b' is close to 'a' for the routing predictor (lexical): test "
+        'prompts "alpha gamma" score within 5% on both; prompts between them may split '
+        "unpredictably. Make the descriptions say what differs"
+    )
+
+
+def test_shipped_and_corpus_routers_have_no_close_tasks(semantic):
+    routers = load_routers([ROOT / "routers", ROOT / "bench" / "routing" / "routers"]).routers
+    assert len(routers) == 7
+    for predictor in both(semantic):
+        assert close_task_issues(routers, predictor) == []
+
+
+def test_close_tasks_loads_no_predictor_for_single_task_routers(tmp_path, monkeypatch):
+    (tmp_path / "r.yaml").write_text(
+        "name: r\ntasks: {a: {description: x, models: [m]}}\nfallback_models: [p]\n"
+    )
+
+    def refuse(choice: str = "auto") -> Predictor:
+        raise AssertionError("no predictor needed for one task")
+
+    monkeypatch.setattr(predict, "load_predictor", refuse)
+    assert close_task_issues(load_routers([tmp_path]).routers) == []

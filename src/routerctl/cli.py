@@ -289,10 +289,11 @@ def validate(
     import json
 
     from routerctl.catalog import check_catalog
+    from routerctl.predict.overlap import close_task_issues
 
     project = _project(directory, env, config)
     result = project.load(list(paths))
-    issues: list[Issue] = list(result.issues)
+    issues: list[Issue] = [*result.issues, *close_task_issues(result.routers)]
     if online and not result.errors:
         with _client(project, api_url, token_file, timeout=timeout) as client:
             issues += check_catalog(
