@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from routerctl import fmt, spec
+from routerctl.predict import overlap
 from routerctl.schema import router_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,9 +173,10 @@ def generate() -> str:
         f"at most {spec.MAX_DEPTH} levels.",
         f"- More than {spec.MAX_MODELS_PER_TASK} models in a pool is a warning (DigitalOcean "
         "documents up to 3 per task).",
-        f"- Two custom tasks whose descriptions are at least "
-        f"{spec.SIMILAR_DESCRIPTION_RATIO:.0%} similar are a warning: the router cannot tell "
-        "them apart.",
+        "- `routerctl validate` warns when two tasks are close for the routing predictor: a "
+        f"test prompt scores within {1 - overlap.CLOSE_RATIO:.0%} on both, or one task's own "
+        f"text scores at least {overlap.TEXT_RATIO:.0%} as well on the other (README, "
+        "'Routing preview').",
         "- Duplicate keys, YAML merge keys (`<<`) and tags other than the standard ones are "
         "errors.",
         "",

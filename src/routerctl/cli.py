@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -242,18 +242,22 @@ def _load_desired(project: Project) -> LoadResult:
     return result
 
 
-def _plan_project(
-    project: Project, client: RouterClient, *, targets: Sequence[str], prune: bool
-) -> Plan:
+def _plan_project(project: Project, client: RouterClient, **options: Any) -> Plan:
     from routerctl.workflow import plan_project
 
-    result = plan_project(project, client, targets=targets, prune=prune)
+    result = plan_project(project, client, **options)
     for line in result.warning_lines():
         _err(line)
     return result.plan
 
 
 # --- validate --------------------------------------------------------------------------------
+
+
+def _close_tasks(result: LoadResult) -> list[Issue]:
+    from routerctl.predict.overlap import close_task_issues  # loads the model only if needed
+
+    return close_task_issues(result.routers)
 
 
 @cli.command()
@@ -289,11 +293,10 @@ def validate(
     import json
 
     from routerctl.catalog import check_catalog
-    from routerctl.predict.overlap import close_task_issues
 
     project = _project(directory, env, config)
     result = project.load(list(paths))
-    issues: list[Issue] = [*result.issues, *close_task_issues(result.routers)]
+    issues: list[Issue] = [*result.issues, *_close_tasks(result)]
     if online and not result.errors:
         with _client(project, api_url, token_file, timeout=timeout) as client:
             issues += check_catalog(
@@ -355,6 +358,7 @@ def schema() -> None:
 )
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--no-routing-preview", "no_preview", is_flag=True, help="Skip predicted routing.")
 @api_options
 def plan(
     directory: str | None,
@@ -367,6 +371,7 @@ def plan(
     detailed_exitcode: bool,
     no_color: bool,
     parallelism: int,
+    no_preview: bool,
     api_url: str | None,
     token_file: str | None,
     timeout: float,
@@ -384,7 +389,9 @@ def plan(
 
     project = _project(directory, env, config)
     with _client(project, api_url, token_file, parallelism, timeout) as client:
-        result = _plan_project(project, client, targets=targets, prune=prune)
+        result = _plan_project(
+            project, client, targets=targets, prune=prune, preview=not no_preview
+        )
     click.echo(render_plan_as(result, fmt, color=_use_color(no_color)), nl=False)
     if out:
         save_plan(result, out)

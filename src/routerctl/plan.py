@@ -63,6 +63,9 @@ class Change:
     renamed_from: str | None = None
     fingerprint: str | None = None  # of the live router this change was planned against
     warnings: tuple[str, ...] = ()
+    # Test prompts the routing predictor sends elsewhere after this change (issue 18):
+    # {"predictor", "cases", "moved": [{"prompt", "from", "to"}]}. A prediction, never a gate.
+    routing_preview: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def sort_key(self) -> tuple[int, str]:
@@ -79,7 +82,7 @@ class Change:
             "after": self.after,
             "field_changes": [f.to_dict() for f in self.fields],
             "warnings": list(self.warnings),
-        }
+        } | ({} if self.routing_preview is None else {"routing_preview": self.routing_preview})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Change:
@@ -102,6 +105,7 @@ class Change:
             renamed_from=data.get("renamed_from"),
             fingerprint=data.get("fingerprint"),
             warnings=tuple(data.get("warnings", ())),
+            routing_preview=data.get("routing_preview"),
         )
 
 

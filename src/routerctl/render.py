@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from routerctl.plan import Action, Change, FieldChange, Plan
 from routerctl.render_cost import format_cost_row
+from routerctl.render_routing import preview_markdown, preview_text
 
 if TYPE_CHECKING:
     from routerctl.outcome import ApplyResult
@@ -376,7 +377,7 @@ def render_plan(plan: Plan, *, color: bool = False, verbose: bool = False) -> st
         lines.append("")
     for change in plan.changes:
         lines += [paint(kind, text) for kind, text in _change_lines(change, verbose)]
-        lines.append("")
+        lines += [*preview_text(change.routing_preview), ""]
     info = [
         ("dim", UNCHANGED, plan.unchanged),
         ("", PRUNABLE, plan.prunable),
@@ -572,7 +573,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         text += "\n".join(bullets) + "\n\n"
 
     for index, change in enumerate(plan.changes):
-        block = _diff_block(change)
+        block = _diff_block(change) + preview_markdown(change.routing_preview)
         if len(text) + len(block) + 1 > budget:
             left_out.append(_plural(len(plan.changes) - index, "router detail"))
             break

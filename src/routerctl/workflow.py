@@ -68,9 +68,10 @@ def plan_project(
     targets: Sequence[str] = (),
     prune: bool = False,
     strict: bool = False,
+    preview: bool = False,
 ) -> PlanResult:
-    """Load the files, read the live routers, diff them, and add costs when the project
-    has a traffic profile."""
+    """Load the files, read the live routers, diff them, add costs when the project has a
+    traffic profile, and with `preview` the routing preview of changed routers with tests."""
     from routerctl.diff import compute_plan
 
     loaded = load_desired(project, strict=strict)
@@ -88,6 +89,8 @@ def plan_project(
     )
     notes: list[str] = []
     plan = _with_costs(project, plan, live_source.list_models, notes.append)
+    if preview:
+        plan = _with_routing_preview(plan, loaded.specs, notes.append)
     return PlanResult(
         plan=plan,
         spec_warnings=tuple(loaded.warnings),
@@ -112,6 +115,39 @@ def _with_costs(
         return plan
     prices = resolve_prices(fetch_models=fetch_models, prices_file=None, warn=note)
     return plan_costs(plan, for_environment(profile, project.overlay), prices)
+
+
+def _with_routing_preview(
+    plan: Plan, specs: Sequence[RouterSpec], note: Callable[[str], None]
+) -> Plan:
+    """Each updated router that has tests gets `routing_preview` (routerctl.predict.preview).
+    A preview never blocks a plan: if the predictor cannot run, the plan says so and goes on."""
+    from dataclasses import replace
+
+    from routerctl.plan import Action
+
+    tests = {s.name: s.tests for s in specs if s.tests}
+    wanted = [
+        c
+        for c in plan.changes
+        if c.action is Action.UPDATE and c.name in tests and c.before and c.after
+    ]
+    if not wanted:
+        return plan
+    try:
+        from routerctl.predict import load_predictor
+        from routerctl.predict.preview import routing_preview
+
+        predictor = load_predictor()
+        previews = {
+            c.name: routing_preview(c.before or {}, c.after or {}, tests[c.name], predictor)
+            for c in wanted
+        }
+    except Exception as exc:  # any failure of an advisory step is a note, not a failed plan
+        note(f"routing preview skipped: {type(exc).__name__}: {exc}")
+        return plan
+    changes = tuple(replace(c, routing_preview=previews.get(c.name)) for c in plan.changes)
+    return replace(plan, changes=changes)
 
 
 @dataclass(frozen=True)

@@ -219,3 +219,108 @@ def test_live_agreement_counts_disagreements(tmp_path, monkeypatch):
         "agreed": 0,
         "cases": 5,
     }
+
+
+# --- plan: the routing preview ----------------------------------------------------------------
+
+NEW_EMAIL = "    description: Translate recipes between French and German.\n"
+
+
+def edit_write_email(project: Path) -> None:
+    path = project / "routers" / "meeting-or-email.yaml"
+    text = path.read_text()
+    start = text.index("  write_email:\n    description: >-\n") + len("  write_email:\n")
+    end = text.index("    models:", start)
+    path.write_text(text[:start] + NEW_EMAIL + text[end:])
+
+
+def cli_run(project: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [ROUTERCTL, *args],
+        cwd=project,
+        env=clean_env(DIGITALOCEAN_API_URL=url, DIGITALOCEAN_TOKEN=TOKEN),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_plan_shows_which_test_prompts_a_description_edit_moves(seed_project, emulator):
+    assert cli_run(seed_project, emulator.url, "apply", "--auto-approve").returncode == 0
+    calm = cli_run(seed_project, emulator.url, "plan")
+    assert "routing:" not in calm.stdout  # nothing changed, nothing to preview
+
+    edit_write_email(seed_project)
+    # What moves must be what `test --offline` now gets wrong: before the edit it predicts
+    # every case right (test_offline_test_needs_no_server_and_names_the_predictor).
+    offline = json.loads(
+        cli_run(
+            seed_project, emulator.url, "test", "--offline", "--format", "json", "meeting-or-email"
+        ).stdout
+    )
+    wrong = [
+        (c["prompt"], c["expect_task"], c["route"])
+        for c in offline["routers"][0]["cases"]
+        if not c["passed"]
+    ]
+    assert wrong, "the edit must move at least one case"
+
+    text = cli_run(seed_project, emulator.url, "plan", "--detailed-exitcode")
+    assert text.returncode == 2, text.stderr
+    lines = text.stdout.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("    routing: "))
+    assert lines[head] == (
+        f"    routing: {len(wrong)} of 5 test prompts move "
+        "(predicted by semantic:wordllama-l2_supercat-256):"
+    )
+    for offset, (prompt, was, now) in enumerate(wrong, start=1):
+        assert lines[head + offset].endswith(f" {was} → {now}")
+        assert lines[head + offset].startswith(f'      "{prompt[:20]}')
+    assert lines[head + len(wrong) + 1] == ""
+    assert text.stdout.count("    routing: ") == 1  # the unchanged triage-router: no preview
+
+    data = json.loads(cli_run(seed_project, emulator.url, "plan", "--format", "json").stdout)
+    (change,) = data["changes"]
+    assert change["routing_preview"] == {
+        "predictor": "semantic:wordllama-l2_supercat-256",
+        "cases": 5,
+        "moved": [{"prompt": p, "from": was, "to": now} for p, was, now in wrong],
+    }
+
+    markdown = cli_run(seed_project, emulator.url, "plan", "--format", "markdown").stdout
+    summary = f"<details><summary>Routing preview: {len(wrong)} of 5 test prompts move"
+    assert f"{summary} (<code>semantic:wordllama-l2_supercat-256</code>;" in markdown
+    assert f"| {wrong[0][0]} | <code>write_email</code> | <code>{wrong[0][2]}</code> |" in markdown
+
+    off = cli_run(seed_project, emulator.url, "plan", "--no-routing-preview", "--format", "json")
+    assert "routing_preview" not in json.loads(off.stdout)["changes"][0]
+    # A plan writes nothing: the live description is the one applied before the edit.
+    live = next(r for r in emulator.routers() if r["name"] == "meeting-or-email")
+    assert "Translate recipes" not in json.dumps(live)
+
+
+def test_a_plan_whose_preview_fails_still_plans_and_says_why(seed_project, emulator, monkeypatch):
+    """In process, with a predictor that raises: the plan is whole, the note names the cause."""
+    from routerctl import predict
+
+    class Broken:
+        name = "broken"
+
+        def scores(self, *args: object) -> list[tuple[str, float]]:
+            raise RuntimeError("model file unreadable")
+
+        def predict(self, *args: object) -> object:
+            raise RuntimeError("model file unreadable")
+
+    assert cli_run(seed_project, emulator.url, "apply", "--auto-approve").returncode == 0
+    edit_write_email(seed_project)
+    monkeypatch.chdir(seed_project)
+    monkeypatch.setenv("DIGITALOCEAN_API_URL", emulator.url)
+    monkeypatch.setenv("DIGITALOCEAN_TOKEN", TOKEN)
+    monkeypatch.setattr(predict, "load_predictor", lambda choice="auto": Broken())
+    result = CliRunner().invoke(cli, ["plan", "--detailed-exitcode"])
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "~ update meeting-or-email" in result.stdout
+    assert "routing:" not in result.stdout
+    assert "routing preview skipped: RuntimeError: model file unreadable" in result.stderr
