@@ -84,5 +84,5 @@ def routing_matcher() -> dict[str, Any]:
     from routerctl.predict import as_matcher
     from routerctl.predict.lexical import MATCH_THRESHOLD, LexicalPredictor
 
-    predictor = LexicalPredictor(threshold=MATCH_THRESHOLD, use_exemplars=False)
+    predictor = LexicalPredictor(threshold=MATCH_THRESHOLD, exemplar_weight=0.0)
     return {"matcher": as_matcher(predictor)}

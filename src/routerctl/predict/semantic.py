@@ -103,7 +103,7 @@ class SemanticPredictor:
     def __init__(self, embedder: Embedder | None = None, config: SemanticConfig | None = None):
         self._embedder = embedder if embedder is not None else WordLlamaEmbedder()
         self.config = config or SemanticConfig()
-        self._lexical = LexicalPredictor(use_exemplars=False)
+        self._lexical = LexicalPredictor(exemplar_weight=0.0)
         self._memo: dict[str, Matrix] = {}
         self._lock = threading.Lock()
 
