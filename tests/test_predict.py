@@ -241,3 +241,29 @@ def test_close_tasks_loads_no_predictor_for_single_task_routers(tmp_path, monkey
 
     monkeypatch.setattr(predict, "load_predictor", refuse)
     assert close_task_issues(load_routers([tmp_path]).routers) == []
+
+
+def test_embedder_matches_wordllama_own_inference(semantic):
+    """The direct loader must give wordllama's own vectors (it replaces WordLlama.load)."""
+    import logging
+
+    import numpy as np
+
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers))
+    try:  # importing wordllama calls logging.basicConfig(INFO): keep other tests' logs as they were
+        import wordllama
+        from wordllama import WordLlama
+    finally:
+        root.setLevel(saved[0])
+        root.handlers[:] = saved[1]
+
+    reference = WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+    texts = ["How do I reset my password?", "Subject: Invoice\n\nCharged twice! INV-3382"]
+    texts += [f"prompt number {i} about billing" for i in range(70)]  # more than one chunk
+    ours = semantic._embedder.embed(texts)
+    theirs = np.asarray(reference.embed(texts, norm=True), dtype=np.float32)
+    assert ours.shape == (len(texts), 256)
+    assert np.allclose(ours, theirs, atol=1e-5)
+    blank = semantic._embedder.embed([""])  # wordllama itself divides by zero here
+    assert not np.isnan(blank).any()

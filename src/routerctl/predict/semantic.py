@@ -19,7 +19,6 @@ the tuning half of bench/routing/corpus.yaml only (bench/bench_routing.py prints
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -58,36 +57,70 @@ class Embedder(Protocol):
 
 
 class WordLlamaEmbedder:
-    """WordLlama l2_supercat, 256 dimensions, from the files inside the installed wheel."""
+    """WordLlama l2_supercat, 256 dimensions, from the files inside the installed wheel.
+
+    The wheel's files are read directly (`safetensors` + `tokenizers`, both wordllama
+    dependencies) and pooled exactly as `WordLlamaInference.embed(norm=True)` does (mean of
+    the token vectors, then L2); tests/test_predict.py checks the two agree. Importing the
+    `wordllama` package itself would cost ~0.4 s of start-up (it imports requests and
+    configures the root logger at INFO, which would make httpx log every request), and its
+    0.4 loader looks for the packaged tokenizer in the wrong folder and downloads it.
+    """
 
     name = "wordllama-l2_supercat-256"
 
     def __init__(self) -> None:
-        try:
-            import wordllama  # type: ignore[import-untyped]
-            from wordllama import WordLlama
-        except ImportError as exc:
+        from importlib.util import find_spec
+
+        found = find_spec("wordllama")  # locates the package without running its __init__
+        if found is None or not found.submodule_search_locations:
             raise SemanticUnavailable(
                 "the semantic predictor needs the 'semantic' extra: "
                 "pip install 'routerctl[semantic]'"
-            ) from exc
-        # wordllama 0.4 looks for its packaged tokenizer under "tokenizer/" but ships it under
-        # "tokenizers/"; its cache layout is "<dir>/tokenizers" + "<dir>/weights", so pointing
-        # the cache at the package itself finds both files and never downloads.
-        logging.getLogger("wordllama").setLevel(logging.ERROR)
-        package = Path(wordllama.__file__).parent
+            )
+        package = Path(next(iter(found.submodule_search_locations)))
         try:
-            self._model: Any = WordLlama.load(cache_dir=package, disable_download=True)
-        except (OSError, ValueError) as exc:
+            import numpy as np
+            from safetensors.numpy import load_file
+            from tokenizers import Tokenizer
+
+            weights = load_file(str(package / "weights" / "l2_supercat_256.safetensors"))
+            tokenizer = Tokenizer.from_file(
+                str(package / "tokenizers" / "l2_supercat_tokenizer_config.json")
+            )
+        except (ImportError, OSError, ValueError, RuntimeError) as exc:
             raise SemanticUnavailable(
-                f"wordllama could not load its packaged model: {exc}"
+                f"wordllama's packaged model could not be loaded from {package}: {exc}"
             ) from exc
+        tokenizer.enable_padding()
+        tokenizer.no_truncation()
+        self._tokenizer = tokenizer
+        self._table = np.ascontiguousarray(weights["embedding.weight"], dtype=np.float32)
 
     def embed(self, texts: Sequence[str]) -> Matrix:
         import numpy as np
 
-        vectors = np.asarray(self._model.embed(list(texts), norm=True), dtype=np.float32)
-        return vectors.reshape(len(texts), -1)
+        rows = [self._pool(list(texts[i : i + 64])) for i in range(0, len(texts), 64)]
+        if not rows:
+            return np.zeros((0, self._table.shape[1]), dtype=np.float32)
+        out: Matrix = np.concatenate(rows).astype(np.float32)
+        return out
+
+    def _pool(self, chunk: list[str]) -> Matrix:
+        """Mean of the token vectors (padding masked out), L2-normalised; in chunks of 64 as
+        wordllama does, so a batch of long texts never needs a huge (n, tokens, 256) array."""
+        import numpy as np
+
+        encoded = self._tokenizer.encode_batch(chunk, add_special_tokens=False)
+        ids = np.array([e.ids for e in encoded], dtype=np.int32)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.float32)
+        np.clip(ids, 0, self._table.shape[0] - 1, out=ids)
+        count = np.maximum(mask.sum(axis=1, keepdims=True), 1.0).astype(np.float32)
+        pooled = np.sum(self._table[ids] * mask[..., np.newaxis], axis=1, dtype=np.float32)
+        pooled /= count
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        out: Matrix = pooled / np.where(norms == 0, 1.0, norms)
+        return out
 
 
 @dataclass(frozen=True)
