@@ -213,6 +213,7 @@ def test_close_tasks_names_the_test_prompts_between_them(tmp_path):
         "tests:\n"
         "  - {prompt: alpha gamma, expect_task: a}\n"
         "  - {prompt: alpha beta please, expect_task: a}\n"
+        "  - {prompt: gamma alpha zeta, expect_task: fallback}\n"  # a tie, but meant to fall back
     )
     (issue,) = close_task_issues(load_routers([tmp_path]).routers, LexicalPredictor())
     assert issue.code == "close-tasks"

@@ -356,13 +356,6 @@ def render_tests_json(
         calibration = agreement.get(report.router) if agreement is not None else None
         data["routers"].append(
             {
-                "predictor_agreement": None
-                if calibration is None
-                else {
-                    "predictor": calibration[0],
-                    "agreed": calibration[1],
-                    "cases": calibration[2],
-                },
                 "router": report.router,
                 "total": report.total,
                 "passed": report.passed,
@@ -371,6 +364,13 @@ def render_tests_json(
                 "tokens": {"prompt": report.tokens[0], "completion": report.tokens[1]},
                 "cost_usd": None if cost is None else float(cost),
                 "confusion": report.confusion(),
+                "predictor_agreement": None
+                if calibration is None
+                else {
+                    "predictor": calibration[0],
+                    "agreed": calibration[1],
+                    "cases": calibration[2],
+                },
                 "cases": [
                     {
                         "index": r.index,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from routerctl.predict.base import Predictor, RoutingTable, routing_table
+from routerctl.predict.base import FALLBACK, Predictor, RoutingTable, routing_table
 
 if TYPE_CHECKING:
     from routerctl.errors import Issue
@@ -51,11 +51,11 @@ def close_pairs(
     order = {r.key: i for i, r in enumerate(table.routes)}
     found: dict[tuple[str, str], list[str]] = {}
     for prompt, system in probes:
-        ranked = sorted(predictor.scores(bare, prompt, system), key=lambda kv: -kv[1])
-        if len(ranked) < 2 or ranked[0][1] <= 0:
-            continue
-        (a, best), (b, second) = ranked[0], ranked[1]
-        if second >= ratio * best:
+        got = predictor.predict(bare, prompt, system)
+        if got.task == FALLBACK or got.runner_up is None or got.runner_up_score is None:
+            continue  # a prompt that falls back sits between no two tasks
+        if got.runner_up_score >= ratio * got.score:
+            a, b = got.task, got.runner_up
             pair = (a, b) if order[a] < order[b] else (b, a)
             found.setdefault(pair, []).append(prompt)
     return found
@@ -77,7 +77,8 @@ def close_task_issues(
             predictor = load_predictor()
         spec, doc = router.spec, router.doc
         table = routing_table(spec)
-        tests = close_pairs(table, [(c.prompt, c.system) for c in spec.tests], predictor)
+        cases = [(c.prompt, c.system) for c in spec.tests if c.expect_task != FALLBACK]
+        tests = close_pairs(table, cases, predictor)
         own = [(f"{r.name_text} {r.description}", None) for r in table.routes]
         texts = close_pairs(table, own, predictor, TEXT_RATIO)
         for pair in sorted(set(tests) | set(texts), key=lambda p: (p[1], p[0])):
