@@ -271,16 +271,19 @@ def validate(
     """
     import json
 
-    from routerctl.catalog import check_catalog
+    from routerctl.catalog import check_catalog, live_catalog, offline_catalog
 
     project = _project(directory, env, config)
     result = project.load(list(paths))
     issues: list[Issue] = list(result.issues)
     if online and not result.errors:
         with _client(project, api_url, token_file, timeout=timeout) as client:
-            issues += check_catalog(
-                result.routers, client.list_models(), client.list_task_presets()
-            )
+            catalog = live_catalog(client.list_models, client.list_task_presets)
+        for note in catalog.notes:
+            _err(f"warning: {note}")
+    else:
+        catalog = offline_catalog()
+    issues += check_catalog(result.routers, catalog)
     issues.sort()
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity == "warning"]
@@ -334,6 +337,10 @@ def _make_plan(
     prune: bool,
     api_url: str,
 ) -> Plan:
+    import dataclasses
+
+    from routerctl.catalog import live_catalog, plan_warnings
+    from routerctl.dependencies import annotate_plan
     from routerctl.diff import compute_plan
 
     result = _load_desired(project)
@@ -349,6 +356,11 @@ def _make_plan(
         environment=project.environment,
         api_url=api_url,
     )
+    wanted = set(targets)
+    routers = [r for r in result.routers if not wanted or r.spec.name in wanted]
+    catalog = live_catalog(client.list_models, client.list_task_presets)
+    plan = dataclasses.replace(plan, warnings=(*plan_warnings(routers, catalog), *plan.warnings))
+    plan = annotate_plan(plan, client.list_agents)
     return _with_costs(project, plan, client)
 
 
@@ -431,6 +443,16 @@ def _stdin_is_tty() -> bool:
 @click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
+@click.option(
+    "--allow-unknown-models",
+    is_flag=True,
+    help="Apply even if the live model catalog does not list a model id the routers use.",
+)
+@click.option(
+    "--force-in-use",
+    is_flag=True,
+    help="Delete or rename routers even if agents use them (or the agents list is unreadable).",
+)
 @api_options
 def apply(
     planfile: str | None,
@@ -443,6 +465,8 @@ def apply(
     parallelism: int,
     fmt: str,
     no_color: bool,
+    allow_unknown_models: bool,
+    force_in_use: bool,
     api_url: str | None,
     token_file: str | None,
     timeout: float,
@@ -460,8 +484,11 @@ def apply(
       routerctl apply plan.json
     """
     import json
+    from functools import partial
 
     from routerctl.apply import apply_plan, stale_changes
+    from routerctl.catalog import live_catalog, refuse_unknown_models
+    from routerctl.dependencies import refuse_in_use
     from routerctl.errors import ApplyError, ConfigError, PlanError
     from routerctl.plan import load_plan
     from routerctl.render import render_plan
@@ -497,6 +524,16 @@ def apply(
             if fmt == "json":
                 click.echo(json.dumps({"format_version": "1.0", "exit_code": 0, "outcomes": []}))
             return ExitCode.OK
+        if not allow_unknown_models:
+            refuse_unknown_models(
+                the_plan,
+                live_catalog(client.list_models, client.list_task_presets),
+                confirm=partial(
+                    live_catalog, client.list_models, client.list_task_presets, refresh=True
+                ),
+            )
+        if not force_in_use:
+            refuse_in_use(the_plan, client.list_agents)
         if not planfile and not auto_approve:
             if not _stdin_is_tty():
                 raise ConfigError(

@@ -45,6 +45,7 @@ TOKEN_ENV_VARS = ("DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN")
 TASK_PRESETS_PATH = f"{ROUTERS_PATH}/tasks/presets"
 ROUTER_PRESETS_PATH = f"{ROUTERS_PATH}/presets"
 MODELS_PATH = "/v2/gen-ai/models"
+AGENTS_PATH = "/v2/gen-ai/agents"
 
 PER_PAGE = 200  # the documented maximum; the server may still cap it lower
 MAX_PAGES = 10_000
@@ -719,6 +720,14 @@ class RouterClient:
     def list_models(self) -> list[dict[str, Any]]:
         """The model catalog (`id`, `name`, `pricing`, ...), every page."""
         return [item.data for item in self._paginate(MODELS_PATH, "models")]
+
+    # --- agents -----------------------------------------------------------------------------
+
+    def list_agents(self) -> list[dict[str, Any]]:
+        """Every agent (`GET /v2/gen-ai/agents`, every page), as the API returns it: used
+        to find the agents whose `model_router` is a router about to be deleted or renamed.
+        A token without `genai:read` on agents gets ApiAuthError (403) like any other call."""
+        return [item.data for item in self._paginate(AGENTS_PATH, "agents")]
 
     # --- helpers: shapes ----------------------------------------------------------------------
 
