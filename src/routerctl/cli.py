@@ -677,7 +677,12 @@ def cost(
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--junit", type=click.Path(dir_okay=False), help="Also write a JUnit XML report.")
 @click.option("--parallelism", type=click.IntRange(1, 32), default=4, show_default=True)
-@click.option("--max-tokens", type=click.IntRange(1), default=16, show_default=True)
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(1),
+    help="Cap each reply at N tokens (sent as max_completion_tokens), overriding the tests "
+    "files. [default: the tests file's max_completion_tokens, else no cap is sent]",
+)
 @click.option(
     "--inference-url",
     envvar="DIGITALOCEAN_INFERENCE_URL",
@@ -694,7 +699,7 @@ def test_(
     fmt: str,
     junit: str | None,
     parallelism: int,
-    max_tokens: int,
+    max_tokens: int | None,
     inference_url: str | None,
     key_file: str | None,
 ) -> int:
@@ -712,6 +717,7 @@ def test_(
     """
     from pathlib import Path
 
+    from routerctl.catalog import offline_catalog
     from routerctl.client import InferenceClient, resolve_inference_url, resolve_model_key
     from routerctl.costplan import resolve_prices
     from routerctl.errors import ConfigError
@@ -755,7 +761,12 @@ def test_(
         max_tokens=max_tokens,
         parallelism=parallelism,
     ) as client:
-        reports = run_routing_tests(targets, client.route, parallelism=parallelism)
+        reports = run_routing_tests(
+            targets,
+            client.route,
+            parallelism=parallelism,
+            preset_names=offline_catalog().preset_names(),  # display names match slugs
+        )
     # What the run spent, priced offline (cache or shipped file): no extra API call.
     costs = spend(reports, resolve_prices(fetch_models=None, prices_file=None))
     if fmt == "json":

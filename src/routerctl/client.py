@@ -1266,11 +1266,11 @@ class InferenceClient(RouterClient):
         *,
         key: str,
         base_url: str = DEFAULT_INFERENCE_URL,
-        max_tokens: int = 16,
+        max_tokens: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(token=key, base_url=base_url, **kwargs)
-        self.max_tokens = max_tokens
+        self.max_tokens = max_tokens  # overrides each case's max_completion_tokens
 
     def __repr__(self) -> str:
         return f"InferenceClient(base_url={self.base_url!r})"
@@ -1279,16 +1279,17 @@ class InferenceClient(RouterClient):
         return self
 
     def route(self, router_name: str, case: RoutingCase) -> RouteReply:
-        """Send one labelled prompt; a small max_tokens keeps a test run cheap."""
+        """Send one labelled prompt. The token cap goes out as `max_completion_tokens`
+        (`max_tokens` is deprecated in DigitalOcean's chat completions docs, and reasoning
+        models reject it or spend it all on reasoning); without one, no cap is sent."""
         messages: list[dict[str, str]] = []
         if case.system:
             messages.append({"role": "system", "content": case.system})
         messages.append({"role": "user", "content": case.prompt})
-        body = {
-            "model": f"router:{router_name}",
-            "messages": messages,
-            "max_tokens": self.max_tokens,
-        }
+        body: dict[str, Any] = {"model": f"router:{router_name}", "messages": messages}
+        cap = self.max_tokens if self.max_tokens is not None else case.max_completion_tokens
+        if cap is not None:
+            body["max_completion_tokens"] = cap
         started = self._clock()
         # Retrying a completion costs a few tokens but changes nothing: safe to retry.
         reply = self._call("POST", "/chat/completions", body=body, idempotent=True)
@@ -1301,7 +1302,10 @@ class InferenceClient(RouterClient):
         raw_usage = data.get("usage")
         usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
         headers = reply.headers
-        route = ((headers.get(ROUTE_HEADER) if headers is not None else None) or "").strip() or None
+        raw_route = headers.get(ROUTE_HEADER) if headers is not None else None
+        # "" (header present, empty) is kept apart from None (no header): the first counts
+        # as the fallback route, the second as a missing answer.
+        route = raw_route.strip() if raw_route is not None else None
         model = data.get("model")
         return RouteReply(
             route=route,

@@ -16,6 +16,10 @@ from routerctl.errors import ApiResponseError
 
 Prefer = Literal["none", "cheapest", "fastest"]
 PREFER_VALUES: tuple[str, ...] = ("none", "cheapest", "fastest")
+# `prefer` is typed as any string so a live router with a value routerctl does not know
+# ("optimal"?) can still be represented, compared and shown as is. Files may use only
+# PREFER_VALUES: spec.check_router enforces that (and the JSON Schema lists the enum).
+_PREFER_FIELD: Any = Field(default="none", json_schema_extra={"enum": list(PREFER_VALUES)})
 FALLBACK_ROUTE = "fallback"  # the value of x-model-router-selected-route when no task matched
 ROUTERS_PATH = "/v2/gen-ai/models/routers"
 
@@ -39,14 +43,14 @@ class TaskSpec(StrictModel):
 
     description: str
     models: list[str]
-    prefer: Prefer = "none"
+    prefer: str = _PREFER_FIELD
 
 
 class PresetSpec(StrictModel):
     """A built-in task, identified by its `task_slug` (the key under `presets:`)."""
 
     models: list[str]
-    prefer: Prefer = "none"
+    prefer: str = _PREFER_FIELD
 
 
 class RoutingCase(StrictModel):
@@ -56,6 +60,10 @@ class RoutingCase(StrictModel):
     system: str | None = None
     expect_task: str  # a task key, a preset slug, or "fallback"
     expect_model_in: list[str] | None = None
+    # Sent as `max_completion_tokens` (DigitalOcean documents `max_tokens` as deprecated);
+    # None: no cap is sent. A tests file's top-level `max_completion_tokens` sets it for its
+    # cases; `routerctl test --max-tokens N` overrides both.
+    max_completion_tokens: int | None = Field(default=None, ge=1)
 
 
 class RouterSpec(StrictModel):
@@ -170,24 +178,21 @@ class LiveRouter(ApiModel):
     def has_config(self) -> bool:
         return self.config is not None
 
-    def to_spec(self) -> RouterSpec:
+    def to_spec(self, *, keep_taskless: bool = True) -> RouterSpec:
         """Normalise to the desired-state type: server-owned fields dropped, defaults explicit
         (`prefer` missing ≡ `none`, description missing ≡ ""), task_slug vs custom task kept
-        distinct. Raises ApiResponseError for shapes routerctl cannot represent faithfully."""
+        distinct. Values routerctl does not know are kept as they are (see `oddities`): a
+        `prefer` it does not know, a policy with both task_slug and custom_task (read as the
+        custom task) and, with `keep_taskless`, a policy with neither (kept under a
+        placeholder task key so a plan shows that apply would remove it). Raises
+        ApiResponseError only for shapes that cannot be represented at all (two tasks with
+        one name)."""
         where = f"{ROUTERS_PATH}/{self.uuid}"
         config = self.config or LiveConfig()
         tasks: dict[str, TaskSpec] = {}
         presets: dict[str, PresetSpec] = {}
         for index, policy in enumerate(config.policies or []):
             prefer = (policy.selection_policy.prefer if policy.selection_policy else None) or "none"
-            if prefer not in PREFER_VALUES:
-                raise ApiResponseError(
-                    "GET",
-                    where,
-                    200,
-                    f"router {self.name!r} policy {index} has selection policy {prefer!r}, "
-                    f"which routerctl does not know (expected one of {', '.join(PREFER_VALUES)})",
-                )
             models = list(policy.models or [])
             if policy.custom_task is not None and policy.custom_task.name:
                 key = policy.custom_task.name
@@ -201,7 +206,7 @@ class LiveRouter(ApiModel):
                 tasks[key] = TaskSpec(
                     description=policy.custom_task.description or "",
                     models=models,
-                    prefer=prefer,  # type: ignore[arg-type]  # checked against PREFER_VALUES
+                    prefer=prefer,
                 )
             elif policy.task_slug:
                 if policy.task_slug in presets:
@@ -211,17 +216,9 @@ class LiveRouter(ApiModel):
                         200,
                         f"router {self.name!r} lists preset {policy.task_slug!r} twice",
                     )
-                presets[policy.task_slug] = PresetSpec(
-                    models=models,
-                    prefer=prefer,  # type: ignore[arg-type]
-                )
-            else:
-                raise ApiResponseError(
-                    "GET",
-                    where,
-                    200,
-                    f"router {self.name!r} policy {index} has neither task_slug nor custom_task",
-                )
+                presets[policy.task_slug] = PresetSpec(models=models, prefer=prefer)
+            elif keep_taskless:
+                tasks[taskless_key(index)] = TaskSpec(description="", models=models, prefer=prefer)
         return RouterSpec(
             name=self.name,
             description=self.description or "",
@@ -229,6 +226,45 @@ class LiveRouter(ApiModel):
             presets=presets,
             fallback_models=list(config.fallback_models or []),
         )
+
+    def oddities(self) -> list[str]:
+        """What this router holds that routerctl does not know or cannot write back as is,
+        one sentence each (empty for a router in the documented shape)."""
+        out: list[str] = []
+        for index, policy in enumerate((self.config or LiveConfig()).policies or []):
+            task = policy_label(policy, index)
+            prefer = policy.selection_policy.prefer if policy.selection_policy else None
+            if prefer and prefer not in PREFER_VALUES:
+                out.append(
+                    f"router {self.name!r} {task} has selection policy {prefer!r}, which is "
+                    f"not a documented value ({', '.join(PREFER_VALUES)}); shown as is"
+                )
+            has_custom = policy.custom_task is not None and bool(policy.custom_task.name)
+            if has_custom and policy.task_slug:
+                out.append(
+                    f"router {self.name!r} {task} sets both custom_task and task_slug "
+                    f"{policy.task_slug!r}; routerctl reads it as the custom task"
+                )
+            elif not has_custom and not policy.task_slug:
+                out.append(
+                    f"router {self.name!r} policy {index + 1} has neither task_slug nor "
+                    f"custom_task; shown as task {taskless_key(index)!r}, which apply removes"
+                )
+        return out
+
+
+def taskless_key(index: int) -> str:
+    """The task key a live policy without any task is shown under (never a valid file key
+    a user would write: it names the position)."""
+    return f"(policy {index + 1} without a task)"
+
+
+def policy_label(policy: LivePolicy, index: int) -> str:
+    if policy.custom_task is not None and policy.custom_task.name:
+        return f"task {policy.custom_task.name!r}"
+    if policy.task_slug:
+        return f"preset {policy.task_slug!r}"
+    return f"policy {index + 1}"
 
 
 # --- Project settings (routerctl.yaml) ---------------------------------------------------

@@ -564,6 +564,16 @@ def _check_pool(
     doc: Document, loc: tuple[str | int, ...], models: list[str], prefer: str, label: str
 ) -> list[Issue]:
     issues = []
+    if prefer not in PREFER_VALUES:
+        # The type allows any string so live routers can carry unknown values; files cannot.
+        issues.append(
+            doc.issue(
+                (*loc, "prefer"),
+                f"{prefer!r} is not a valid value; use one of {', '.join(PREFER_VALUES)}"
+                + suggest(prefer, PREFER_VALUES),
+                code="bad-enum",
+            )
+        )
     if not models:
         issues.append(
             doc.issue((*loc, "models"), f"{label} has an empty model pool", code="empty-pool")
@@ -1004,6 +1014,8 @@ def _attach_test_files(
             continue
         data = doc.data.get("tests") if isinstance(doc.data, dict) else doc.data
         loc: tuple[str | int, ...] = ("tests",) if isinstance(doc.data, dict) else ()
+        cap, cap_issues = _tests_file_settings(doc)
+        issues += cap_issues
         if not isinstance(data, list):
             issues.append(
                 doc.issue(
@@ -1015,6 +1027,8 @@ def _attach_test_files(
             continue
         cases: list[RoutingCase] = []
         for index, item in enumerate(data):
+            if cap is not None and isinstance(item, dict):
+                item = {"max_completion_tokens": cap, **item}  # a case's own value wins
             try:
                 cases.append(RoutingCase.model_validate(item))
             except ValidationError as exc:
@@ -1028,6 +1042,39 @@ def _attach_test_files(
         merged = target.spec.model_copy(update={"tests": [*target.spec.tests, *cases]})
         result[where] = RouterFile(merged, target.doc)
     return result
+
+
+TESTS_FILE_KEYS = ("tests", "max_completion_tokens")
+
+
+def _tests_file_settings(doc: Document) -> tuple[int | None, list[Issue]]:
+    """A mapping-form tests file's settings: `max_completion_tokens` (a positive integer,
+    the token cap for its cases). Unknown keys are errors, as everywhere else."""
+    if not isinstance(doc.data, dict):
+        return None, []
+    issues = [
+        doc.issue(
+            (key,),
+            f"unknown key {key!r}"
+            + (suggest(str(key), TESTS_FILE_KEYS) or f"; allowed: {', '.join(TESTS_FILE_KEYS)}"),
+            code="unknown-key",
+        )
+        for key in doc.data
+        if key not in TESTS_FILE_KEYS
+    ]
+    cap = doc.data.get("max_completion_tokens")
+    if cap is None:
+        return None, issues
+    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+        issues.append(
+            doc.issue(
+                ("max_completion_tokens",),
+                f"max_completion_tokens must be a positive integer, got {cap!r}",
+                code="bad-type",
+            )
+        )
+        return None, issues
+    return cap, issues
 
 
 def _test_case_issue(doc: Document, loc: tuple[str | int, ...], err: Any) -> Issue:
