@@ -437,7 +437,16 @@ def _table_row(change: Change) -> str:
 
 
 def _what(change: Change) -> str:
-    """The table's `changes` cell: what a change touches, by task key."""
+    """The table's `changes` cell: what a change touches, by task key (and, first, the
+    agents that use a router being deleted or renamed)."""
+    text = _what_fields(change)
+    if change.agents:
+        count = len(change.agents)
+        text = f"**in use by {count} agent{'' if count == 1 else 's'}**; {text}"
+    return text
+
+
+def _what_fields(change: Change) -> str:
     state = change.after if change.action is Action.CREATE else change.before
     if change.action is not Action.UPDATE:
         state = state or {}
