@@ -16,10 +16,7 @@ from routerctl.errors import ApiResponseError
 
 Prefer = Literal["none", "cheapest", "fastest"]
 PREFER_VALUES: tuple[str, ...] = ("none", "cheapest", "fastest")
-# `prefer` is typed as any string so a live router with a value routerctl does not know
-# ("optimal"?) can still be represented, compared and shown as is. Files may use only
-# PREFER_VALUES: spec.check_router enforces that (and the JSON Schema lists the enum).
-_PREFER_FIELD: Any = Field(default="none", json_schema_extra={"enum": list(PREFER_VALUES)})
+
 FALLBACK_ROUTE = "fallback"  # the value of x-model-router-selected-route when no task matched
 ROUTERS_PATH = "/v2/gen-ai/models/routers"
 
@@ -43,14 +40,14 @@ class TaskSpec(StrictModel):
 
     description: str
     models: list[str]
-    prefer: str = _PREFER_FIELD
+    prefer: Prefer = "none"
 
 
 class PresetSpec(StrictModel):
     """A built-in task, identified by its `task_slug` (the key under `presets:`)."""
 
     models: list[str]
-    prefer: str = _PREFER_FIELD
+    prefer: Prefer = "none"
 
 
 class RoutingCase(StrictModel):
@@ -130,9 +127,37 @@ class RouterSpec(StrictModel):
         }
 
 
+def live_task(description: str, models: list[str], prefer: str) -> TaskSpec:
+    """A custom task as the API holds it. A `prefer` routerctl does not know ("optimal"?)
+    is kept as is, unvalidated, so plans can show and compare it; files can never hold one
+    (the schema's enum rejects it)."""
+    if prefer in PREFER_VALUES:
+        return TaskSpec(description=description, models=models, prefer=prefer)  # type: ignore[arg-type]
+    return TaskSpec.model_construct(description=description, models=models, prefer=prefer)  # type: ignore[arg-type]  # kept unvalidated on purpose
+
+
+def live_preset(models: list[str], prefer: str) -> PresetSpec:
+    """A preset task as the API holds it (see live_task)."""
+    if prefer in PREFER_VALUES:
+        return PresetSpec(models=models, prefer=prefer)  # type: ignore[arg-type]
+    return PresetSpec.model_construct(models=models, prefer=prefer)  # type: ignore[arg-type]  # as above
+
+
 def spec_from_state(state: dict[str, Any]) -> RouterSpec:
-    """Inverse of RouterSpec.state(): used to rebuild specs from saved plans."""
-    return RouterSpec.model_validate(state, strict=False)
+    """Inverse of RouterSpec.state(): used to rebuild specs from saved plans. A live
+    router's state may carry a `prefer` routerctl does not know; it is kept as is."""
+    data = dict(state)
+    data["tasks"] = {
+        key: live_task(
+            str(t.get("description", "")), list(t.get("models", [])), str(t.get("prefer", "none"))
+        )
+        for key, t in (state.get("tasks") or {}).items()
+    }
+    data["presets"] = {
+        slug: live_preset(list(p.get("models", [])), str(p.get("prefer", "none")))
+        for slug, p in (state.get("presets") or {}).items()
+    }
+    return RouterSpec.model_validate(data, strict=False)
 
 
 # --- The API's shape (lenient: unknown fields are ignored, server fields optional) ---------
@@ -203,11 +228,7 @@ class LiveRouter(ApiModel):
                         200,
                         f"router {self.name!r} has two custom tasks named {key!r}",
                     )
-                tasks[key] = TaskSpec(
-                    description=policy.custom_task.description or "",
-                    models=models,
-                    prefer=prefer,
-                )
+                tasks[key] = live_task(policy.custom_task.description or "", models, prefer)
             elif policy.task_slug:
                 if policy.task_slug in presets:
                     raise ApiResponseError(
@@ -216,9 +237,9 @@ class LiveRouter(ApiModel):
                         200,
                         f"router {self.name!r} lists preset {policy.task_slug!r} twice",
                     )
-                presets[policy.task_slug] = PresetSpec(models=models, prefer=prefer)
+                presets[policy.task_slug] = live_preset(models, prefer)
             elif keep_taskless:
-                tasks[taskless_key(index)] = TaskSpec(description="", models=models, prefer=prefer)
+                tasks[taskless_key(index)] = live_task("", models, prefer)
         return RouterSpec(
             name=self.name,
             description=self.description or "",

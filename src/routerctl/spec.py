@@ -564,16 +564,6 @@ def _check_pool(
     doc: Document, loc: tuple[str | int, ...], models: list[str], prefer: str, label: str
 ) -> list[Issue]:
     issues = []
-    if prefer not in PREFER_VALUES:
-        # The type allows any string so live routers can carry unknown values; files cannot.
-        issues.append(
-            doc.issue(
-                (*loc, "prefer"),
-                f"{prefer!r} is not a valid value; use one of {', '.join(PREFER_VALUES)}"
-                + suggest(prefer, PREFER_VALUES),
-                code="bad-enum",
-            )
-        )
     if not models:
         issues.append(
             doc.issue((*loc, "models"), f"{label} has an empty model pool", code="empty-pool")
