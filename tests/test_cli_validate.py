@@ -122,8 +122,8 @@ def test_validate_warnings_exit_0_and_strict_makes_them_exit_1():
 def test_validate_custom_task_names_are_free_text():
     write(
         "routers/r.yaml",
-        "name: r\ntasks:\n  Code reviewer:\n    description: Review diffs.\n    models: [glm-5, kimi-k2.5]\n"
-        "fallback_models: [deepseek-v3.2]\n",
+        "name: r\ntasks:\n  Code reviewer:\n    description: Review diffs.\n"
+        "    models: [glm-5, kimi-k2.5]\nfallback_models: [deepseek-v3.2]\n",
     )
     result = validate()
     assert result.exit_code == 0
@@ -172,8 +172,8 @@ def test_validate_env_renames_routers():
 def test_validate_reports_every_problem_in_every_file_and_exits_1():
     write(
         "routers/a.yaml",
-        "name: Triage\ntasks:\n  t:\n    description: d\n    models: [glm-5, glm-5]\n    prefer: cheep\n"
-        "fallback_models: [kimi-k2.5]\n",
+        "name: Triage\ntasks:\n  t:\n    description: d\n    models: [glm-5, glm-5]\n"
+        "    prefer: cheep\nfallback_models: [kimi-k2.5]\n",
     )
     write("routers/b.yml", "name: b\nfallback_model: [kimi-k2.5]\n")
     write("routers/c.yaml", VALID)
