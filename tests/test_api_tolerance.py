@@ -171,7 +171,7 @@ def test_a_tests_file_without_a_cap_sends_none(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("max_tokens: 16\ntests: []\n", "unknown key 'max_tokens' (did you mean"),
+        ("max_tokens: 16\ntests: []\n", "unknown key 'max_tokens'; allowed: tests, max_"),
         ("max_completion_tokens: 0\ntests: []\n", "must be a positive integer, got 0"),
         ("max_completion_tokens: lots\ntests: []\n", "must be a positive integer, got 'lots'"),
     ],

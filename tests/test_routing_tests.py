@@ -557,7 +557,7 @@ def test_a_preset_display_name_from_the_presets_endpoint_matches_its_slug() -> N
     router = spec("r", case("tl;dr please", "summarization"))
     # The display name shares no spelling with the slug: only the alias can match it.
     answers: dict[str, Answer] = {"tl;dr please": reply("Summaries & TL;DRs")}
-    report = run_one(router, answers, preset_names={"summarization": "Summaries & TL;DRs"})
+    report = run_one(router, answers, names={"summarization": "Summaries & TL;DRs"})
     assert report.passed == 1
     assert report.results[0].got == "Summaries & TL;DRs"  # the raw header, as sent
     assert report.confusion() == {"summarization": {"summarization": 1}}

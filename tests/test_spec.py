@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routerctl.errors import ConfigError, Issue, SpecError
-from routerctl.models import ProjectSettings
+from routerctl.models import ProjectSettings, matches_any
 from routerctl.spec import (
     MAX_FILE_BYTES,
     MAX_NODES,
@@ -29,7 +29,6 @@ from routerctl.spec import (
     format_loc,
     load_routers,
     load_settings,
-    matches_any,
     parse_document,
     read_document,
     suggest,

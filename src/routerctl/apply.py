@@ -11,12 +11,16 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from typing import Any, Protocol
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
 
 from routerctl.errors import ApiStatusError, ApplyError, ExitCode, PlanError, RouterctlError
 from routerctl.models import LiveRouter, spec_from_state
+from routerctl.outcome import ApplyResult, Outcome
 from routerctl.plan import Action, Change, Plan, fingerprint
+
+if TYPE_CHECKING:
+    from routerctl.workflow import LiveSource
 
 DEFAULT_PARALLELISM = 4
 
@@ -29,74 +33,6 @@ class RouterWriter(Protocol):
     def create_router(self, payload: dict[str, Any]) -> LiveRouter: ...
     def update_router(self, uuid: str, payload: dict[str, Any]) -> LiveRouter: ...
     def delete_router(self, uuid: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class Outcome:
-    name: str
-    action: Action
-    status: str  # created | updated | deleted | failed | skipped
-    uuid: str | None = None
-    error: str | None = None
-    seconds: float = 0.0
-    renamed_from: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "action": self.action.value,
-            "status": self.status,
-            "uuid": self.uuid,
-            "error": self.error,
-            "seconds": round(self.seconds, 3),
-            "renamed_from": self.renamed_from,
-        }
-
-
-@dataclass(frozen=True)
-class ApplyResult:
-    outcomes: tuple[Outcome, ...]
-
-    def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def done(self) -> int:
-        return sum(1 for o in self.outcomes if o.status in ("created", "updated", "deleted"))
-
-    @property
-    def failed(self) -> int:
-        return self.count("failed")
-
-    @property
-    def exit_code(self) -> ExitCode:
-        if not self.failed and not self.count("skipped"):
-            return ExitCode.OK
-        return ExitCode.PARTIAL if self.done else ExitCode.ERROR
-
-    def summary_line(self) -> str:
-        parts = [
-            f"{self.count('created')} created",
-            f"{self.count('updated')} updated",
-            f"{self.count('deleted')} deleted",
-        ]
-        if self.failed:
-            parts.append(f"{self.failed} failed")
-        if self.count("skipped"):
-            parts.append(f"{self.count('skipped')} skipped")
-        head = "Apply complete" if self.exit_code is ExitCode.OK else "Apply stopped"
-        return f"{head}: {', '.join(parts)}."
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "format_version": "1.0",
-            "exit_code": int(self.exit_code),
-            "summary": {
-                status: self.count(status)
-                for status in ("created", "updated", "deleted", "failed", "skipped")
-            },
-            "outcomes": [o.to_dict() for o in self.outcomes],
-        }
 
 
 def payload_for(change: Change) -> dict[str, Any]:
@@ -232,3 +168,50 @@ def stale_changes(plan: Plan, live: Sequence[LiveRouter]) -> list[str]:
         if now != change.fingerprint:
             problems.append(f"{change.name}: changed live since the plan was made")
     return problems
+
+
+def check_saved_plan(
+    plan: Plan,
+    live: Sequence[LiveRouter],
+    *,
+    source: str,
+    api_url: str,
+    environment: str | None,
+) -> None:
+    """Refuse a saved plan made for another API or environment, or one whose routers changed
+    live since it was made (PlanError; nothing is applied)."""
+    if plan.api_url and plan.api_url != api_url:
+        raise PlanError(
+            f"{source} was made for {plan.api_url}, not {api_url}; re-plan against this API"
+        )
+    if (plan.environment or None) != (environment or None):
+        raise PlanError(
+            f"{source} was made for environment {plan.environment or 'default'!r}, "
+            f"not {environment or 'default'!r}"
+        )
+    problems = stale_changes(plan, live)
+    if problems:
+        raise PlanError(
+            f"saved plan {source} is stale, nothing applied: {'; '.join(problems)}. "
+            "Run `routerctl plan --out` again and review it"
+        )
+
+
+def check_before_apply(
+    plan: Plan,
+    live_source: LiveSource,
+    allow_unknown_models: bool = False,
+    force_in_use: bool = False,
+) -> None:
+    """The refusals apply makes against the live side before it changes anything (fresh and
+    saved plans alike), each a ConfigError of one line: a router to create or update whose
+    model ids the live catalog does not list (unless `allow_unknown_models`); a delete or
+    rename of a router an agent uses, or that cannot be checked (unless `force_in_use`)."""
+    from routerctl.catalog import live_catalog, refuse_unknown_models
+    from routerctl.dependencies import refuse_in_use
+
+    if not allow_unknown_models:
+        fetch = partial(live_catalog, live_source.list_models, live_source.list_task_presets)
+        refuse_unknown_models(plan, fetch(), confirm=partial(fetch, refresh=True))
+    if not force_in_use:
+        refuse_in_use(plan, live_source.list_agents)

@@ -204,10 +204,11 @@ def live_catalog(
     ttl: timedelta = CACHE_TTL,
     now: datetime | None = None,
     refresh: bool = False,
+    strict: bool = False,
 ) -> Catalog:
     """The live catalog: the cache when it is younger than `ttl` (unless `refresh`), else
-    fetched and cached. When the API cannot be read, the cache (any age) or the snapshot,
-    with a note saying why. Raises nothing for API failures."""
+    fetched and cached. When the API cannot be read: with `strict` (validate --online) the
+    ApiError is raised; otherwise the cache (any age) or the snapshot, with a note."""
     moment = now or datetime.now(UTC)
     path = cache_file or cache_path()
     cached = read_cache(path)
@@ -221,6 +222,8 @@ def live_catalog(
     try:
         catalog = catalog_from_api(fetch_models(), fetch_presets(), fetched_at=moment)
     except ApiError as exc:
+        if strict:
+            raise
         fallback = cached if cached is not None else shipped_catalog()
         note = f"could not read the live model catalog ({exc}); using the {fallback.source}"
         return Catalog(

@@ -35,8 +35,7 @@ from routerctl.errors import (
     ApiStatusError,
     ConfigError,
 )
-from routerctl.models import ROUTERS_PATH, LiveRouter, RoutingCase
-from routerctl.routing_tests import RouteReply
+from routerctl.models import ROUTERS_PATH, LiveRouter, RouteReply, RoutingCase
 
 DEFAULT_API_URL = "https://api.digitalocean.com"
 API_URL_ENV_VAR = "DIGITALOCEAN_API_URL"
@@ -721,12 +720,8 @@ class RouterClient:
         """The model catalog (`id`, `name`, `pricing`, ...), every page."""
         return [item.data for item in self._paginate(MODELS_PATH, "models")]
 
-    # --- agents -----------------------------------------------------------------------------
-
     def list_agents(self) -> list[dict[str, Any]]:
-        """Every agent (`GET /v2/gen-ai/agents`, every page), as the API returns it: used
-        to find the agents whose `model_router` is a router about to be deleted or renamed.
-        A token without `genai:read` on agents gets ApiAuthError (403) like any other call."""
+        """Every agent (`uuid`, `name`, `model_router`, ...), every page: who uses a router."""
         return [item.data for item in self._paginate(AGENTS_PATH, "agents")]
 
     # --- helpers: shapes ----------------------------------------------------------------------
@@ -1279,9 +1274,8 @@ class InferenceClient(RouterClient):
         return self
 
     def route(self, router_name: str, case: RoutingCase) -> RouteReply:
-        """Send one labelled prompt. The token cap goes out as `max_completion_tokens`
-        (`max_tokens` is deprecated in DigitalOcean's chat completions docs, and reasoning
-        models reject it or spend it all on reasoning); without one, no cap is sent."""
+        """Send one labelled prompt. A token cap goes out as `max_completion_tokens`
+        (DigitalOcean documents `max_tokens` as deprecated); without one, none is sent."""
         messages: list[dict[str, str]] = []
         if case.system:
             messages.append({"role": "system", "content": case.system})
@@ -1303,9 +1297,7 @@ class InferenceClient(RouterClient):
         usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
         headers = reply.headers
         raw_route = headers.get(ROUTE_HEADER) if headers is not None else None
-        # "" (header present, empty) is kept apart from None (no header): the first counts
-        # as the fallback route, the second as a missing answer.
-        route = raw_route.strip() if raw_route is not None else None
+        route = raw_route.strip() if raw_route is not None else None  # "" = fallback, None = none
         model = data.get("model")
         return RouteReply(
             route=route,

@@ -803,6 +803,38 @@ class CostDelta:
         return (self.after_monthly or Decimal(0)) - (self.before_monthly or Decimal(0))
 
 
+def cost_delta_dict(delta: CostDelta) -> dict[str, Any]:
+    """The JSON form of a CostDelta, for plan JSON: numbers only (render makes the words).
+
+    `before_monthly`/`after_monthly` are null when the router is absent on that side (created
+    or deleted); when `*_complete` is false that side has unpriced rows (counted in
+    `*_unpriced_rows`, the models in `unpriced_models`) and its figure is only the priced part,
+    so `delta_monthly` is null rather than a misleading number.
+    """
+
+    def num(value: Decimal | None) -> float | None:
+        return None if value is None else float(value)
+
+    def unpriced_rows(side: RouterCost | None) -> int:
+        return 0 if side is None else sum(1 for r in side.rows if r.monthly is None)
+
+    return {
+        "router": delta.router,
+        "currency": "USD",
+        "before_monthly": num(delta.before_monthly),
+        "before_complete": None if delta.before is None else delta.before.complete,
+        "before_unpriced_rows": unpriced_rows(delta.before),
+        "after_monthly": num(delta.after_monthly),
+        "after_complete": None if delta.after is None else delta.after.complete,
+        "after_unpriced_rows": unpriced_rows(delta.after),
+        "delta_monthly": num(delta.delta),
+        "complete": delta.complete,
+        "unpriced_models": sorted(
+            {u.model for side in (delta.before, delta.after) if side for u in side.unpriced}
+        ),
+    }
+
+
 def estimate_delta(
     before: RouterSpec | None,
     after: RouterSpec | None,

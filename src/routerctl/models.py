@@ -8,6 +8,9 @@ live values can still be represented. This module does no I/O.
 
 from __future__ import annotations
 
+import fnmatch
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -19,6 +22,23 @@ PREFER_VALUES: tuple[str, ...] = ("none", "cheapest", "fastest")
 
 FALLBACK_ROUTE = "fallback"  # the value of x-model-router-selected-route when no task matched
 ROUTERS_PATH = "/v2/gen-ai/models/routers"
+
+
+def matches_any(name: str, patterns: Iterable[str]) -> bool:
+    """Shell-style glob match of a router name (prune scope, protect lists)."""
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+@dataclass(frozen=True)
+class RouteReply:
+    """What the inference endpoint said about one request (the client builds it, the routing
+    tests judge it; it lives here so loading the transport does not load the test runner)."""
+
+    route: str | None  # x-model-router-selected-route
+    model: str | None  # the body's `model`: who served it
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: float = 0.0
 
 
 class StrictModel(BaseModel):
@@ -61,6 +81,27 @@ class RoutingCase(StrictModel):
     # None: no cap is sent. A tests file's top-level `max_completion_tokens` sets it for its
     # cases; `routerctl test --max-tokens N` overrides both.
     max_completion_tokens: int | None = Field(default=None, ge=1)
+
+
+TESTS_FILE_KEYS = ("tests", "max_completion_tokens")
+
+
+def tests_file_settings(data: object) -> tuple[int | None, list[tuple[str, str]]]:
+    """A mapping-form tests file's own keys: the token cap for its cases (or None), and its
+    problems as (key, message). Unknown keys are errors, as everywhere else."""
+    if not isinstance(data, dict):
+        return None, []
+    allowed = ", ".join(TESTS_FILE_KEYS)
+    problems = [
+        (str(key), f"unknown key {key!r}; allowed: {allowed}")
+        for key in data
+        if key not in TESTS_FILE_KEYS
+    ]
+    cap = data.get("max_completion_tokens")
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+        problems.append(("max_completion_tokens", f"must be a positive integer, got {cap!r}"))
+        cap = None
+    return cap, problems
 
 
 class RouterSpec(StrictModel):

@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from routerctl.plan import Action, Change, FieldChange, Plan
+from routerctl.render_cost import format_cost_row
 
 if TYPE_CHECKING:
-    from routerctl.apply import ApplyResult
+    from routerctl.outcome import ApplyResult
 
 MARKDOWN_LIMIT = 60_000  # GitHub rejects comments over 65,536 characters
 MARKDOWN_MARKER = "<!-- routerctl-plan -->"
@@ -397,7 +398,7 @@ def render_plan(plan: Plan, *, color: bool = False, verbose: bool = False) -> st
 def _render_costs_text(costs: dict[str, Any]) -> list[str]:
     lines = ["Monthly cost (traffic profile):"]
     for row in costs.get("routers", []):
-        lines.append(f"  {row['name']}: {row['text']}")
+        lines.append(f"  {row['name']}: {format_cost_row(row)}")
     return lines
 
 
@@ -433,20 +434,14 @@ def _table_row(change: Change) -> str:
     name, action = _md_code(change.name), _action_text(change)
     if change.action is Action.DELETE:
         name, action = f"**{name}**", f"**{action}**"
-    return f"| {symbol} | {_md_cell(name)} | {_md_cell(action)} | {_md_cell(_what(change))} |"
+    what = _what(change)
+    if change.agents:  # agents use the router being deleted or renamed
+        what = f"**in use by {_plural(len(change.agents), 'agent')}**; {what}"
+    return f"| {symbol} | {_md_cell(name)} | {_md_cell(action)} | {_md_cell(what)} |"
 
 
 def _what(change: Change) -> str:
-    """The table's `changes` cell: what a change touches, by task key (and, first, the
-    agents that use a router being deleted or renamed)."""
-    text = _what_fields(change)
-    if change.agents:
-        count = len(change.agents)
-        text = f"**in use by {count} agent{'' if count == 1 else 's'}**; {text}"
-    return text
-
-
-def _what_fields(change: Change) -> str:
+    """The table's `changes` cell: what a change touches, by task key."""
     state = change.after if change.action is Action.CREATE else change.before
     if change.action is not Action.UPDATE:
         state = state or {}
@@ -572,7 +567,9 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     if plan.costs and plan.costs.get("routers"):
         bullets.append(
             "- **Monthly cost**: "
-            + "; ".join(f"{_md_code(r['name'])} {r['text']}" for r in plan.costs.get("routers", []))
+            + "; ".join(
+                f"{_md_code(r['name'])} {format_cost_row(r)}" for r in plan.costs.get("routers", [])
+            )
         )
     if bullets:
         text += "\n".join(bullets) + "\n\n"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import difflib
-import fnmatch
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -28,6 +27,7 @@ from routerctl.models import (
     RouterSpec,
     RoutingCase,
     TaskSpec,
+    tests_file_settings,
 )
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -1004,8 +1004,8 @@ def _attach_test_files(
             continue
         data = doc.data.get("tests") if isinstance(doc.data, dict) else doc.data
         loc: tuple[str | int, ...] = ("tests",) if isinstance(doc.data, dict) else ()
-        cap, cap_issues = _tests_file_settings(doc)
-        issues += cap_issues
+        cap, problems = tests_file_settings(doc.data)
+        issues += [doc.issue((key,), message, code="bad-test") for key, message in problems]
         if not isinstance(data, list):
             issues.append(
                 doc.issue(
@@ -1032,39 +1032,6 @@ def _attach_test_files(
         merged = target.spec.model_copy(update={"tests": [*target.spec.tests, *cases]})
         result[where] = RouterFile(merged, target.doc)
     return result
-
-
-TESTS_FILE_KEYS = ("tests", "max_completion_tokens")
-
-
-def _tests_file_settings(doc: Document) -> tuple[int | None, list[Issue]]:
-    """A mapping-form tests file's settings: `max_completion_tokens` (a positive integer,
-    the token cap for its cases). Unknown keys are errors, as everywhere else."""
-    if not isinstance(doc.data, dict):
-        return None, []
-    issues = [
-        doc.issue(
-            (key,),
-            f"unknown key {key!r}"
-            + (suggest(str(key), TESTS_FILE_KEYS) or f"; allowed: {', '.join(TESTS_FILE_KEYS)}"),
-            code="unknown-key",
-        )
-        for key in doc.data
-        if key not in TESTS_FILE_KEYS
-    ]
-    cap = doc.data.get("max_completion_tokens")
-    if cap is None:
-        return None, issues
-    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
-        issues.append(
-            doc.issue(
-                ("max_completion_tokens",),
-                f"max_completion_tokens must be a positive integer, got {cap!r}",
-                code="bad-type",
-            )
-        )
-        return None, issues
-    return cap, issues
 
 
 def _test_case_issue(doc: Document, loc: tuple[str | int, ...], err: Any) -> Issue:
@@ -1170,11 +1137,6 @@ def load_settings(path: str | Path | None) -> tuple[ProjectSettings, Path | None
                 message = _type_message(err)
             issues.append(doc.issue(loc, message, code="bad-settings"))
         raise SpecError(issues) from None
-
-
-def matches_any(name: str, patterns: Iterable[str]) -> bool:
-    """Shell-style glob match of a router name (prune scope, protect lists)."""
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
 class _BlockDumper(yaml.SafeDumper):

@@ -54,6 +54,7 @@ from typing import Any, cast
 from urllib.parse import parse_qs, quote, urlsplit
 
 from routerctl.emulator import catalog
+from routerctl.emulator.agents import AgentsMixin, AgentStore
 from routerctl.emulator.faults import Fault, FaultInjector, FaultPlan
 from routerctl.emulator.ratelimit import RateLimiter, RateState
 from routerctl.emulator.routing import select_route
@@ -62,7 +63,6 @@ from routerctl.emulator.state import (
     EmulatorApiError,
     RouterStore,
     bad_request,
-    now_rfc3339,
 )
 
 logger = logging.getLogger("routerctl.emulator")
@@ -289,7 +289,7 @@ _API_ROUTES: tuple[_Route, ...] = (
         DELETE="_delete_router",
     ),
     _route(r"^/v2/gen-ai/models$", "/v2/gen-ai/models", GET="_list_models"),
-    _route(r"^/v2/gen-ai/agents$", "/v2/gen-ai/agents", GET="_list_agents"),
+    _route(r"^/v2/gen-ai/agents$", "/v2/gen-ai/agents", GET="_list_agents"),  # agents.py
 )
 _INFERENCE_ROUTE = _route(
     r"^(/v1)?/chat/completions$", "/v1/chat/completions", POST="_chat_completions"
@@ -315,7 +315,7 @@ def _match(routes: tuple[_Route, ...], path: str) -> tuple[_Route, dict[str, str
     return None
 
 
-class Emulator:
+class Emulator(AgentsMixin):
     """A local stand-in for the DigitalOcean router API and the inference route.
 
     Use it as a context manager (`with Emulator() as emu:`), call `start()` to serve from a
@@ -346,10 +346,7 @@ class Emulator:
         self._router_presets = catalog.router_presets()
         self._models = catalog.models()
         self._store = RouterStore(self._preset_descriptions, state_file)
-        # Agents exist only so routerctl can see which routers they use; they are not
-        # persisted to the state file.
-        self._agents: list[dict[str, Any]] = []
-        self._agents_lock = threading.Lock()
+        self._agents = AgentStore()  # not persisted to the state file
         self._faults = FaultInjector()
         self._stats = Stats()
         self._limiter = RateLimiter()
@@ -449,8 +446,7 @@ class Emulator:
     def reset(self) -> None:
         """Drop all routers, agents, faults, counters and rate-limit windows. Config is kept."""
         self._store.clear()
-        with self._agents_lock:
-            self._agents.clear()
+        self._agents.clear()
         self._faults.reset()
         self._stats.reset()
         self._limiter.reset()
@@ -465,45 +461,6 @@ class Emulator:
 
     def delete_router(self, router_uuid: str) -> None:
         self._store.delete(router_uuid)
-
-    def put_agent(
-        self,
-        name: str,
-        model_router: str | dict[str, Any] | None = None,
-        *,
-        agent_uuid: str | None = None,
-        **fields: Any,
-    ) -> dict[str, Any]:
-        """Add an agent to `GET /v2/gen-ai/agents` (also `POST /_emulator/agents`).
-
-        `model_router` is stored as given: an object (`{"uuid": ..., "name": ...}`, the shape
-        `apiAgent.model_router` has) or a bare uuid string, so clients can be tested against
-        both. Other `fields` (e.g. `model_router_uuid`) are copied into the agent as is.
-        """
-        if not isinstance(name, str) or not name:
-            raise bad_request("agent name must be a non-empty string")
-        if model_router is not None and not isinstance(model_router, str | dict):
-            raise bad_request("model_router must be a uuid string or an object")
-        stamp = now_rfc3339()
-        agent: dict[str, Any] = {
-            "uuid": agent_uuid or str(uuidlib.uuid4()),
-            "name": name,
-            "created_at": stamp,
-            "updated_at": stamp,
-            **fields,
-        }
-        if model_router is not None:
-            agent["model_router"] = (
-                dict(model_router) if isinstance(model_router, dict) else model_router
-            )
-        with self._agents_lock:
-            self._agents.append(agent)
-        return dict(agent)
-
-    def agents(self) -> list[dict[str, Any]]:
-        """Agents as `GET /v2/gen-ai/agents` lists them, in creation order."""
-        with self._agents_lock:
-            return [dict(a) for a in self._agents]
 
     def routers(self) -> list[dict[str, Any]]:
         """Stored routers as GET returns them, in creation order."""
@@ -762,9 +719,6 @@ class Emulator:
     def _list_models(self, req: _Request, params: dict[str, str]) -> _Reply:
         return _Reply(200, self._paginate(req, "models", self._models))
 
-    def _list_agents(self, req: _Request, params: dict[str, str]) -> _Reply:
-        return _Reply(200, self._paginate(req, "agents", self.agents()))
-
     # --- inference --------------------------------------------------------------------
 
     def _chat_completions(self, req: _Request, params: dict[str, str]) -> _Reply:
@@ -866,18 +820,6 @@ class Emulator:
             except ValueError as exc:
                 raise bad_request(str(exc)) from exc
         return _Reply(200, {"faults": self.faults.to_dict()})
-
-    def _control_agents(self, req: _Request, params: dict[str, str]) -> _Reply:
-        body = self._control_body(req)
-        known = {"name", "model_router", "uuid"}
-        fields = {k: v for k, v in body.items() if k not in known}
-        agent = self.put_agent(
-            body.get("name"),  # type: ignore[arg-type]  # checked by put_agent
-            body.get("model_router"),
-            agent_uuid=body.get("uuid") if isinstance(body.get("uuid"), str) else None,
-            **fields,
-        )
-        return _Reply(200, {"agent": agent})
 
     def _control_stats(self, req: _Request, params: dict[str, str]) -> _Reply:
         return _Reply(200, self.stats)
