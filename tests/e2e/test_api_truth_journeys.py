@@ -187,3 +187,40 @@ def test_apply_fails_closed_when_the_agents_list_is_forbidden(project, emulator)
     forced = cli(project, emulator, "apply", "--auto-approve", "--prune", "--force-in-use")
     assert forced.returncode == 0, forced.stderr
     assert set(live(emulator)) == {"app-new"}
+
+
+def test_validate_online_checks_the_live_catalog_caches_it_and_fails_when_it_cannot_read_it(
+    project, emulator
+):
+    from routerctl.emulator import FaultPlan
+
+    (project / "routers" / "app-triage.yaml").write_text(
+        router_yaml("app-triage", model="openai-gpt-5-nanoo")
+    )
+    online = cli(project, emulator, "validate", "--online")
+    assert online.returncode == 0, online.stderr
+    assert "(live catalog, fetched " in online.stdout
+    assert 'did you mean "openai-gpt-5-nano"?' in online.stdout
+    assert (project / ".cache" / "catalog.json").exists()
+    requests = emulator.stats["requests"]
+    assert requests["GET /v2/gen-ai/models"] == 1
+
+    again = cli(project, emulator, "validate", "--online", "--strict")  # within the TTL
+    assert again.returncode == 1
+    assert "(cached live catalog of " in again.stdout
+    assert emulator.stats["requests"]["GET /v2/gen-ai/models"] == 1  # not asked again
+
+    offline = cli(project, emulator, "validate")  # the cache is newer than the snapshot
+    assert "(cached live catalog of " in offline.stdout
+
+    (project / ".cache" / "catalog.json").unlink()
+    emulator.set_faults(
+        FaultPlan.from_dict(
+            {"script": [{"match": "GET /v2/gen-ai/models", "status": 403, "times": 5}]}
+        )
+    )
+    down = cli(project, emulator, "validate", "--online")
+    assert down.returncode == 1
+    (line,) = down.stderr.strip().splitlines()
+    assert line.startswith("routerctl: error: GET /v2/gen-ai/models")
+    assert "403" in line
