@@ -103,9 +103,10 @@ def annotate_plan(plan: Plan, list_agents: ListAgents) -> Plan:
             f"apply will refuse these changes unless {FLAG}"
         )
         return dataclasses.replace(plan, warnings=(*plan.warnings, warning))
+    checked = {id(c) for c in changes}
     updated: list[Change] = []
     for change in plan.changes:
-        if change not in changes:
+        if id(change) not in checked:
             updated.append(change)
             continue
         users = agents_using(agents, uuid=change.uuid, name=_live_name(change))
