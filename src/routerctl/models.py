@@ -70,6 +70,9 @@ class PresetSpec(StrictModel):
     prefer: Prefer = "none"
 
 
+TESTS_FILE_KEYS = ("tests", "max_completion_tokens")  # a mapping-form tests file
+
+
 class RoutingCase(StrictModel):
     """A labelled prompt for `routerctl test`: it must reach `expect_task`."""
 
@@ -82,26 +85,28 @@ class RoutingCase(StrictModel):
     # cases; `routerctl test --max-tokens N` overrides both.
     max_completion_tokens: int | None = Field(default=None, ge=1)
 
-
-TESTS_FILE_KEYS = ("tests", "max_completion_tokens")
-
-
-def tests_file_settings(data: object) -> tuple[int | None, list[tuple[str, str]]]:
-    """A mapping-form tests file's own keys: the token cap for its cases (or None), and its
-    problems as (key, message). Unknown keys are errors, as everywhere else."""
-    if not isinstance(data, dict):
-        return None, []
-    allowed = ", ".join(TESTS_FILE_KEYS)
-    problems = [
-        (str(key), f"unknown key {key!r}; allowed: {allowed}")
-        for key in data
-        if key not in TESTS_FILE_KEYS
-    ]
-    cap = data.get("max_completion_tokens")
-    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
-        problems.append(("max_completion_tokens", f"must be a positive integer, got {cap!r}"))
-        cap = None
-    return cap, problems
+    @staticmethod
+    def read_tests_file(data: object) -> tuple[Any, tuple[str | int, ...], list[tuple[str, str]]]:
+        """A `<router>.tests.yaml` document (a list of cases, or a mapping with `tests:` and
+        `max_completion_tokens`): its cases, with the file's cap filled into those that set
+        none; where they are; and problems with the file's own keys as (key, message)."""
+        if not isinstance(data, dict):
+            return data, (), []
+        allowed = ", ".join(TESTS_FILE_KEYS)
+        problems = [
+            (str(key), f"unknown key {key!r}; allowed: {allowed}")
+            for key in data
+            if key not in TESTS_FILE_KEYS
+        ]
+        cases, cap = data.get("tests"), data.get("max_completion_tokens")
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            problems.append(("max_completion_tokens", f"must be a positive integer, got {cap!r}"))
+        elif cap is not None and isinstance(cases, list):
+            cases = [
+                {"max_completion_tokens": cap, **case} if isinstance(case, dict) else case
+                for case in cases
+            ]
+        return cases, ("tests",), problems
 
 
 class RouterSpec(StrictModel):

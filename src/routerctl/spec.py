@@ -27,7 +27,6 @@ from routerctl.models import (
     RouterSpec,
     RoutingCase,
     TaskSpec,
-    tests_file_settings,
 )
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -1010,9 +1009,7 @@ def _attach_test_files(
                 )
             )
             continue
-        data = doc.data.get("tests") if isinstance(doc.data, dict) else doc.data
-        loc: tuple[str | int, ...] = ("tests",) if isinstance(doc.data, dict) else ()
-        cap, problems = tests_file_settings(doc.data)
+        data, loc, problems = RoutingCase.read_tests_file(doc.data)
         issues += [doc.issue((key,), message, code="bad-test") for key, message in problems]
         if not isinstance(data, list):
             issues.append(
@@ -1025,8 +1022,6 @@ def _attach_test_files(
             continue
         cases: list[RoutingCase] = []
         for index, item in enumerate(data):
-            if cap is not None and isinstance(item, dict):
-                item = {"max_completion_tokens": cap, **item}  # a case's own value wins
             try:
                 cases.append(RoutingCase.model_validate(item))
             except ValidationError as exc:
