@@ -224,3 +224,23 @@ def test_validate_online_checks_the_live_catalog_caches_it_and_fails_when_it_can
     (line,) = down.stderr.strip().splitlines()
     assert line.startswith("routerctl: error: GET /v2/gen-ai/models")
     assert "403" in line
+
+
+def test_a_saved_plan_is_refused_when_an_agent_was_attached_after_it_was_made(project, emulator):
+    (project / "routers" / "app-old.yaml").write_text(router_yaml("app-old"))
+    (project / "routers" / "app-keep.yaml").write_text(router_yaml("app-keep"))
+    assert cli(project, emulator, "apply", "--auto-approve").returncode == 0
+    (project / "routers" / "app-old.yaml").unlink()
+    saved = cli(project, emulator, "plan", "--prune", "--out", "plan.json")
+    assert saved.returncode == 0, saved.stderr
+    assert "IN USE" not in saved.stdout  # no agent yet
+    uuid = live(emulator)["app-old"]["uuid"]
+    emulator.put_agent("late-bot", {"uuid": uuid, "name": "app-old"}, agent_uuid="ag-9")
+
+    refused = cli(project, emulator, "apply", "plan.json")
+    assert refused.returncode == 1
+    assert "refusing to delete router 'app-old': used by late-bot (ag-9)" in refused.stderr
+    assert set(live(emulator)) == {"app-old", "app-keep"}
+    forced = cli(project, emulator, "apply", "plan.json", "--force-in-use")
+    assert forced.returncode == 0, forced.stderr
+    assert set(live(emulator)) == {"app-keep"}
