@@ -63,6 +63,8 @@ class Change:
     renamed_from: str | None = None
     fingerprint: str | None = None  # of the live router this change was planned against
     warnings: tuple[str, ...] = ()
+    # Agents whose `model_router` is this router (deletes and renames; see dependencies.py).
+    agents: tuple[dict[str, str], ...] = ()
     # Test prompts the routing predictor sends elsewhere after this change (issue 18):
     # {"predictor", "cases", "moved": [{"prompt", "from", "to"}]}. A prediction, never a gate.
     routing_preview: dict[str, Any] | None = field(default=None, compare=False)
@@ -72,7 +74,7 @@ class Change:
         return (ACTION_ORDER[self.action], self.name)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "action": self.action.value,
             "uuid": self.uuid,
@@ -82,7 +84,12 @@ class Change:
             "after": self.after,
             "field_changes": [f.to_dict() for f in self.fields],
             "warnings": list(self.warnings),
-        } | ({} if self.routing_preview is None else {"routing_preview": self.routing_preview})
+        }
+        if self.agents:  # additive (format 1.x): absent when no agent uses the router
+            data["agents"] = [dict(a) for a in self.agents]
+        if self.routing_preview is not None:  # additive: only when a preview was made
+            data["routing_preview"] = self.routing_preview
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Change:
@@ -105,6 +112,11 @@ class Change:
             renamed_from=data.get("renamed_from"),
             fingerprint=data.get("fingerprint"),
             warnings=tuple(data.get("warnings", ())),
+            agents=tuple(
+                {"uuid": str(a.get("uuid", "")), "name": str(a.get("name", ""))}
+                for a in data.get("agents", ())
+                if isinstance(a, dict)
+            ),
             routing_preview=data.get("routing_preview"),
         )
 

@@ -7,6 +7,7 @@ prints: warnings come back in the result, and the caller decides where they go.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -32,6 +33,8 @@ class LiveSource(Protocol):
     def base_url(self) -> str: ...
     def list_routers(self) -> list[LiveRouter]: ...
     def list_models(self) -> list[dict[str, Any]]: ...
+    def list_task_presets(self) -> list[dict[str, Any]]: ...
+    def list_agents(self) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,12 @@ def plan_project(
     strict: bool = False,
     preview: bool = False,
 ) -> PlanResult:
-    """Load the files, read the live routers, diff them, add costs when the project has a
-    traffic profile, and with `preview` the routing preview of changed routers with tests."""
+    """Load the files, read the live routers, diff them, put the live catalog's problems
+    (unknown model ids and preset slugs) first among the plan's warnings, name the agents
+    that use each router being deleted or renamed, add costs when the project has a traffic
+    profile, and with `preview` the routing preview of updated routers with tests."""
+    from routerctl.catalog import live_catalog, plan_warnings
+    from routerctl.dependencies import annotate_plan
     from routerctl.diff import compute_plan
 
     loaded = load_desired(project, strict=strict)
@@ -87,6 +94,15 @@ def plan_project(
         environment=project.environment,
         api_url=live_source.base_url,
     )
+    wanted = set(targets)
+    checked = [
+        r
+        for r in loaded.routers
+        if not wanted or r.spec.name in wanted or wanted.intersection(r.spec.renamed_from)
+    ]
+    catalog = live_catalog(live_source.list_models, live_source.list_task_presets)
+    plan = dataclasses.replace(plan, warnings=(*plan_warnings(checked, catalog), *plan.warnings))
+    plan = annotate_plan(plan, live_source.list_agents)
     notes: list[str] = []
     plan = _with_costs(project, plan, live_source.list_models, notes.append)
     if preview:
@@ -216,7 +232,7 @@ def run_tests(
     offline: bool,
     key_file: str | None,
     inference_url: str | None,
-    max_tokens: int,
+    max_tokens: int | None,
     parallelism: int,
 ) -> TestRun:
     """Run routing cases: through the routing predictor (`offline`, no server, no key), or
@@ -229,6 +245,7 @@ def run_tests(
     if offline:
         reports = run_routing_tests(targets, offline_send(predictor, targets), parallelism=1)
         return TestRun(reports, predictor=predictor.name)
+    from routerctl.catalog import offline_catalog
     from routerctl.client import InferenceClient, resolve_inference_url, resolve_model_key
     from routerctl.costplan import resolve_prices
     from routerctl.routing_tests import spend
@@ -240,7 +257,8 @@ def run_tests(
         max_tokens=max_tokens,
         parallelism=parallelism,
     ) as client:
-        reports = run_routing_tests(targets, client.route, parallelism=parallelism)
+        labels = offline_catalog().preset_names()  # a header may carry a display name
+        reports = run_routing_tests(targets, client.route, parallelism=parallelism, names=labels)
     # What the run spent, priced offline (cache or shipped file): no extra API call.
     costs = spend(reports, resolve_prices(fetch_models=None, prices_file=None))
     calibration = {
