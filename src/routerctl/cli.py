@@ -800,16 +800,55 @@ def fmt_(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Persist here.")
-@click.option("--rate-limit", type=click.IntRange(1), help="Requests per minute before 429.")
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(1),
+    help="Per-minute burst limit (DO: 250): 429 + retry-after.",
+)
+@click.option(
+    "--hourly-limit",
+    type=click.IntRange(1),
+    help="Hourly quota (DO: 5000), in ratelimit-* headers.",
+)
 @click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Added latency.")
 @click.option("--summary-list", is_flag=True, help="List responses carry summaries only.")
+# Behaviour the API does not document; defaults are the reading hardest on a client (README).
+@click.option("--unique-names", is_flag=True, help="409 on a duplicate name (default: allowed).")
+@click.option(
+    "--no-regions-check", is_flag=True, help='Accept any regions (default: only ["all"]).'
+)
+@click.option(
+    "--put",
+    "put_semantics",
+    type=click.Choice(["full", "merge", "replace"]),
+    default="full",
+    show_default=True,
+    help="PUT: require every field, merge omitted ones, or reset them.",
+)
+@click.option(
+    "--default-prefer",
+    type=click.Choice(["none", "cheapest", "fastest"]),
+    help="Fill in this prefer when a policy omits it (default: echo as sent).",
+)
+@click.option(
+    "--list-lag",
+    type=click.FloatRange(0, 86400),
+    default=0.0,
+    help="Seconds before a created router shows in lists.",
+)
 def emulator(
     host: str,
     port: int,
     state_file: str | None,
     rate_limit: int | None,
+    hourly_limit: int | None,
     latency_ms: float,
     summary_list: bool,
+    unique_names: bool,
+    no_regions_check: bool,
+    put_semantics: str,
+    default_prefer: str | None,
+    list_lag: float,
 ) -> None:
     """Run a local stand-in for the DigitalOcean router API (and the inference route).
 
@@ -820,21 +859,30 @@ def emulator(
     """
     import logging
 
-    from routerctl.emulator import Emulator
+    from routerctl.emulator import Emulator, EmulatorError
 
     # The emulator logs one line per request; show them to the person running it.
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    server = Emulator(
-        host=host,
-        port=port,
-        state_file=state_file,
-        rate_limit_per_minute=rate_limit,
-        latency_ms=latency_ms,
-        summary_list=summary_list,
-    )
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        _err(f"warning: binding {host}: the emulator accepts any token; keep it off networks")
-    server.start()
+    try:
+        server = Emulator(
+            host=host,
+            port=port,
+            state_file=state_file,
+            rate_limit_per_minute=rate_limit,
+            rate_limit_per_hour=hourly_limit,
+            latency_ms=latency_ms,
+            summary_list=summary_list,
+            unique_names=unique_names,
+            regions_check=not no_regions_check,
+            put_semantics=put_semantics,
+            default_prefer=default_prefer,
+            list_lag_seconds=list_lag,
+        )
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            _err(f"warning: binding {host}: the emulator accepts any token; keep it off networks")
+        server.start()
+    except EmulatorError as exc:
+        raise RouterctlError(f"emulator: {exc}") from None
     _err(f"routerctl emulator listening on {server.url} (Ctrl-C to stop)")
     click.echo(server.url)
     try:

@@ -16,6 +16,14 @@ approximation of the real router), catalog (packaged presets and models).
 
 from routerctl.emulator.faults import FaultPlan, FaultStep
 from routerctl.emulator.server import Emulator
-from routerctl.emulator.state import EmulatorApiError
+from routerctl.emulator.state import Behaviour, EmulatorApiError, EmulatorError, StateFileError
 
-__all__ = ["Emulator", "EmulatorApiError", "FaultPlan", "FaultStep"]
+__all__ = [
+    "Behaviour",
+    "Emulator",
+    "EmulatorApiError",
+    "EmulatorError",
+    "FaultPlan",
+    "FaultStep",
+    "StateFileError",
+]

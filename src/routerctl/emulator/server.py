@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import errno
+import ipaddress
 import json
 import logging
 import math
@@ -43,7 +45,7 @@ import sys
 import threading
 import time
 import uuid as uuidlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -59,7 +61,9 @@ from routerctl.emulator.ratelimit import RateLimiter, RateState
 from routerctl.emulator.routing import select_route
 from routerctl.emulator.state import (
     NOT_FOUND_MESSAGE,
+    Behaviour,
     EmulatorApiError,
+    EmulatorError,
     RouterStore,
     bad_request,
 )
@@ -69,6 +73,7 @@ logger = logging.getLogger("routerctl.emulator")
 ROUTERS = "/v2/gen-ai/models/routers"
 DEFAULT_PER_PAGE = 20
 MAX_BODY_BYTES = 1 << 20  # routers are small; a larger body is a client bug
+REQUEST_LOG_SIZE = 1000  # entries kept by the request log (contract tests read it)
 IDLE_CONNECTION_TIMEOUT = 300.0  # seconds a keep-alive connection may sit idle
 
 _ERROR_IDS: dict[int, str] = {
@@ -301,7 +306,62 @@ _CONTROL_ROUTES: tuple[_Route, ...] = (
     _route(
         r"^/_emulator/config$", "/_emulator/config", GET="_control_config", PUT="_control_config"
     ),
+    _route(r"^/_emulator/requests$", "/_emulator/requests", GET="_control_requests"),
 )
+
+
+def _is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses, with or without a port."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        host = host[1 : host.find("]")] if "]" in host else host[1:]
+    elif host.count(":") == 1:
+        host = host.partition(":")[0]
+    host = host.rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _control_refusal(headers: Mapping[str, str]) -> str | None:
+    """Why a control request is refused, or None. The control API needs no token, so a web
+    page must not reach it: a browser sends its page's Origin (and, after DNS rebinding, a
+    Host that is not loopback); curl, httpx and tests send neither."""
+    host = headers.get("host")
+    if host is None or not _is_loopback(host):
+        return "the control API answers only requests whose Host is a loopback address"
+    origin = headers.get("origin")
+    if origin is not None:
+        origin_host = urlsplit(origin.strip()).netloc if "//" in origin else ""
+        if not origin_host or not _is_loopback(origin_host):
+            return "the control API refuses cross-origin requests"
+    if headers.get("sec-fetch-site", "").strip().lower() == "cross-site":
+        return "the control API refuses cross-origin requests"
+    return None
+
+
+def _listen_problem(host: str, port: int, exc: BaseException) -> str:
+    """One line for a failed bind: what, where, and what to do."""
+    where = f"{host}:{port}"
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        return (
+            f"cannot listen on {where}: the port is already in use (another emulator?); "
+            "pick another --port, or --port 0 for a free one"
+        )
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM):
+        return f"cannot listen on {where}: permission denied; use a --port above 1023"
+    if isinstance(exc, socket.gaierror | UnicodeError) or (
+        isinstance(exc, OSError) and exc.errno == errno.EADDRNOTAVAIL
+    ):
+        return (
+            f"cannot listen on {where}: {host!r} is not an address of this machine; "
+            "use --host 127.0.0.1 (or ::1)"
+        )
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return f"cannot listen on {where}: {reason}"
 
 
 def _match(routes: tuple[_Route, ...], path: str) -> tuple[_Route, dict[str, str]] | None:
@@ -328,32 +388,47 @@ class Emulator:
         port: int = 0,
         state_file: str | Path | None = None,
         rate_limit_per_minute: int | None = None,
+        rate_limit_per_hour: int | None = None,
         latency_ms: float = 0.0,
         summary_list: bool = False,
         page_size_cap: int = 200,
         token: str | None = None,
         model_access_key: str | None = None,
+        unique_names: bool = False,
+        regions_check: bool = True,
+        put_semantics: str = "full",
+        default_prefer: str | None = None,
+        list_lag_seconds: float = 0.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.host = host
         self._port = port
         self.token = token
         self.model_access_key = model_access_key
+        self._clock = clock
         self._task_presets = catalog.task_presets()
         self._preset_descriptions = catalog.preset_descriptions()
         self._router_presets = catalog.router_presets()
         self._models = catalog.models()
-        self._store = RouterStore(self._preset_descriptions, state_file)
+        self._store = RouterStore(self._preset_descriptions, state_file, clock=clock)
         self._faults = FaultInjector()
         self._stats = Stats()
-        self._limiter = RateLimiter()
+        self._limiter = RateLimiter(clock=clock)
+        self._request_log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._latency_ms = 0.0
         self._summary_list = False
         self._page_size_cap = 200
         self.configure(
             latency_ms=latency_ms,
             rate_limit_per_minute=rate_limit_per_minute,
+            rate_limit_per_hour=rate_limit_per_hour,
             summary_list=summary_list,
             page_size_cap=page_size_cap,
+            unique_names=unique_names,
+            regions_check=regions_check,
+            put_semantics=put_semantics,
+            default_prefer=default_prefer,
+            list_lag_seconds=list_lag_seconds,
         )
         self._lifecycle = threading.Lock()
         self._server: _HTTPServer | None = None
@@ -365,7 +440,10 @@ class Emulator:
         with self._lifecycle:
             if self._server is not None:
                 raise RuntimeError("emulator is already running")
-            server = _HTTPServer((self.host, self._port), self)
+            try:
+                server = _HTTPServer((self.host, self._port), self)
+            except (OSError, OverflowError, UnicodeError) as exc:
+                raise EmulatorError(_listen_problem(self.host, self._port, exc)) from None
             # Keep the port across stop()/start(), so a restarted emulator has the same URL.
             self._port = int(server.server_address[1])
             self._server = server
@@ -445,6 +523,7 @@ class Emulator:
         self._faults.reset()
         self._stats.reset()
         self._limiter.reset()
+        self._request_log.clear()
 
     def put_router(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create a router as POST would (same validation). Raises EmulatorApiError."""
@@ -458,8 +537,14 @@ class Emulator:
         self._store.delete(router_uuid)
 
     def routers(self) -> list[dict[str, Any]]:
-        """Stored routers as GET returns them, in creation order."""
-        return self._store.list()
+        """Stored routers as GET returns them, in creation order (list lag does not apply)."""
+        return self._store.every()
+
+    def request_log(self) -> list[dict[str, Any]]:
+        """The last REQUEST_LOG_SIZE API and inference exchanges, oldest first: method, path,
+        query, request body and content type, status, response headers and body (bodies as
+        text). Request headers are left out, so no token is kept."""
+        return list(self._request_log)
 
     def set_faults(self, plan: FaultPlan) -> None:
         """Replace the fault plan; script progress and the random sequence restart."""
@@ -479,10 +564,39 @@ class Emulator:
         *,
         latency_ms: float | _Unset = UNSET,
         rate_limit_per_minute: int | _Unset | None = UNSET,
+        rate_limit_per_hour: int | _Unset | None = UNSET,
         summary_list: bool | _Unset = UNSET,
         page_size_cap: int | _Unset = UNSET,
+        unique_names: bool | _Unset = UNSET,
+        regions_check: bool | _Unset = UNSET,
+        put_semantics: str | _Unset = UNSET,
+        default_prefer: str | _Unset | None = UNSET,
+        list_lag_seconds: float | _Unset = UNSET,
     ) -> dict[str, Any]:
-        """Change settings at runtime (also `PUT /_emulator/config`). Returns all settings."""
+        """Change settings at runtime (also `PUT /_emulator/config`). Returns all settings.
+        Nothing changes when any setting is invalid (ValueError names it)."""
+        wanted = {
+            "unique_names": unique_names,
+            "regions_check": regions_check,
+            "put_semantics": put_semantics,
+            "default_prefer": default_prefer,
+            "list_lag_seconds": list_lag_seconds,
+        }
+        behaviour = Behaviour(**self._store.behaviour.as_dict())
+        for key, value in wanted.items():
+            if not isinstance(value, _Unset):
+                setattr(behaviour, key, value)
+        behaviour.check()
+        for key, value in (
+            ("rate_limit_per_minute", rate_limit_per_minute),
+            ("rate_limit_per_hour", rate_limit_per_hour),
+        ):
+            if (
+                not isinstance(value, _Unset)
+                and value is not None
+                and (isinstance(value, bool) or not isinstance(value, int) or value < 1)
+            ):
+                raise ValueError(f"{key} must be a positive integer or null")
         if not isinstance(latency_ms, _Unset):
             if isinstance(latency_ms, bool) or not isinstance(latency_ms, int | float):
                 raise ValueError("latency_ms must be a number")
@@ -490,13 +604,9 @@ class Emulator:
                 raise ValueError("latency_ms must not be negative")
             self._latency_ms = float(latency_ms)
         if not isinstance(rate_limit_per_minute, _Unset):
-            if rate_limit_per_minute is not None and (
-                isinstance(rate_limit_per_minute, bool)
-                or not isinstance(rate_limit_per_minute, int)
-                or rate_limit_per_minute < 1
-            ):
-                raise ValueError("rate_limit_per_minute must be a positive integer or null")
             self._limiter.per_minute = rate_limit_per_minute
+        if not isinstance(rate_limit_per_hour, _Unset):
+            self._limiter.per_hour = rate_limit_per_hour
         if not isinstance(summary_list, _Unset):
             if not isinstance(summary_list, bool):
                 raise ValueError("summary_list must be true or false")
@@ -507,6 +617,7 @@ class Emulator:
             if page_size_cap < 1:
                 raise ValueError("page_size_cap must be a positive integer")
             self._page_size_cap = page_size_cap
+        self._store.behaviour = behaviour
         return self.config
 
     @property
@@ -514,8 +625,10 @@ class Emulator:
         return {
             "latency_ms": self._latency_ms,
             "rate_limit_per_minute": self._limiter.per_minute,
+            "rate_limit_per_hour": self._limiter.per_hour,
             "summary_list": self._summary_list,
             "page_size_cap": self._page_size_cap,
+            **self._store.behaviour.as_dict(),
         }
 
     # --- request pipeline -------------------------------------------------------------
@@ -524,6 +637,9 @@ class Emulator:
         """Run one request through faults, auth, rate limiting and its handler."""
         control = _match(_CONTROL_ROUTES, req.path)
         if control is not None or req.path.startswith("/_emulator/"):
+            refused = _control_refusal(req.headers)
+            if refused is not None:
+                return self._finish(req, _api_error(req, 403, refused), None)
             reply = self._call(req, control)
             return self._finish(req, reply, None)
 
@@ -819,6 +935,26 @@ class Emulator:
     def _control_stats(self, req: _Request, params: dict[str, str]) -> _Reply:
         return _Reply(200, self.stats)
 
+    def _control_requests(self, req: _Request, params: dict[str, str]) -> _Reply:
+        return _Reply(200, {"requests": self.request_log()})
+
+    def _record(self, req: _Request, reply: _Reply, data: bytes) -> None:
+        """Keep one exchange in the request log (not control requests, not drops)."""
+        if req.path.startswith("/_emulator/"):
+            return
+        self._request_log.append(
+            {
+                "method": req.method,
+                "path": req.path,
+                "query": {k: list(v) for k, v in req.query.items()},
+                "request_content_type": req.headers.get("content-type", ""),
+                "request_body": req.body.decode("utf-8", "replace"),
+                "status": reply.status,
+                "response_headers": dict(reply.headers),
+                "response_body": data.decode("utf-8", "replace"),
+            }
+        )
+
     def _control_config(self, req: _Request, params: dict[str, str]) -> _Reply:
         if req.method == "PUT":
             body = self._control_body(req)
@@ -970,10 +1106,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self._write(reply, request_id)
-
-    def _write(self, reply: _Reply, request_id: str) -> None:
         data = b"" if reply.payload is None else json.dumps(reply.payload).encode("utf-8")
+        emulator._record(req, reply, data)
+        self._write(reply, request_id, data)
+
+    def _write(self, reply: _Reply, request_id: str, data: bytes) -> None:
         self.send_response(reply.status)
         self.send_header("content-type", "application/json; charset=utf-8")
         self.send_header("content-length", str(len(data)))
