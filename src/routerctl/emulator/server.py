@@ -546,6 +546,11 @@ class Emulator:
         text). Request headers are left out, so no token is kept."""
         return list(self._request_log)
 
+    def rate_limits(self, token: str) -> dict[str, int]:
+        """The hourly quota for `token` as the next response's headers will report it."""
+        state = self._limiter.peek(token)
+        return {"limit": state.limit, "remaining": state.remaining, "reset": state.reset}
+
     def set_faults(self, plan: FaultPlan) -> None:
         """Replace the fault plan; script progress and the random sequence restart."""
         self._faults.set_plan(plan)
