@@ -30,6 +30,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "list_lag_seconds": 0.0,
 }
 
+
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[Emulator]:
     """The session's emulator, serving from a daemon thread."""
