@@ -878,11 +878,11 @@ def emulator(
             default_prefer=default_prefer,
             list_lag_seconds=list_lag,
         )
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            _err(f"warning: binding {host}: the emulator accepts any token; keep it off networks")
         server.start()
     except EmulatorError as exc:
         raise RouterctlError(f"emulator: {exc}") from None
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        _err(f"warning: binding {host}: the emulator accepts any token; keep it off networks")
     _err(f"routerctl emulator listening on {server.url} (Ctrl-C to stop)")
     click.echo(server.url)
     try:

@@ -343,6 +343,22 @@ def _control_refusal(headers: Mapping[str, str]) -> str | None:
     return None
 
 
+def _host_problem(host: str) -> str | None:
+    """Why `host` cannot be bound, decided without DNS: a name other than localhost would be
+    looked up, which can stall for seconds offline, and is not an address of this machine."""
+    if host == "localhost":
+        return None
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        shown = host if host.isprintable() else repr(host)
+        return (
+            f"cannot listen on {shown!r}: --host must be an IP address of this machine "
+            "(127.0.0.1, ::1, or 0.0.0.0 for every interface) or localhost"
+        )
+    return None
+
+
 def _listen_problem(host: str, port: int, exc: BaseException) -> str:
     """One line for a failed bind: what, where, and what to do."""
     where = f"{host}:{port}"
@@ -440,6 +456,9 @@ class Emulator:
         with self._lifecycle:
             if self._server is not None:
                 raise RuntimeError("emulator is already running")
+            problem = _host_problem(self.host)
+            if problem is not None:
+                raise EmulatorError(problem)
             try:
                 server = _HTTPServer((self.host, self._port), self)
             except (OSError, OverflowError, UnicodeError) as exc:

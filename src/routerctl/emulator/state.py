@@ -326,6 +326,7 @@ class RouterStore:
             return
         lock_path = self._path.with_name(self._path.name + ".lock")
         try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise self._unusable(f"cannot open lock file {lock_path}: {exc.strerror}") from None
