@@ -139,7 +139,7 @@ def test_every_request_of_the_core_journeys_and_every_reply_conform(
     run("plan", "--format", "markdown")
 
     problems, covered = check_log(openapi, fresh_emulator.request_log())
-    assert problems == []
+    assert problems == [], "\n".join(problems)
     expected = {
         "genai_create_model_router",
         "genai_list_model_routers",
@@ -191,7 +191,7 @@ def test_error_replies_presets_and_modes_conform(
     assert statuses >= {200, 400, 401, 404, 409, 429}
     # The requests here are deliberately wrong; only the replies must conform.
     problems, _ = check_log(openapi, fresh_emulator.request_log(), requests=False)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def entry(**overrides: Any) -> dict[str, Any]:

@@ -1067,6 +1067,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, CONNECT, made-up ones) gets the JSON 405 with `Allow`, not
+        # http.server's HTML 501 (schemathesis found that one).
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
     def _read_body(self) -> bytes | None:
         """The request body, or None if it cannot be read (answer already sent)."""
         if "chunked" in self.headers.get("transfer-encoding", "").lower():
