@@ -15,10 +15,11 @@ import pytest
 import respx
 
 from fakes import CapRng, FakeTime
-from routerctl.client import MAX_PACING_WAIT, RetryPolicy, RouterClient
+from routerctl.client import RetryPolicy, RouterClient
 from routerctl.emulator import Emulator
 from routerctl.emulator.ratelimit import DO_PER_HOUR, DO_PER_MINUTE, RateLimiter
 from routerctl.errors import ApiError
+from routerctl.pacing import MAX_PACING_WAIT
 
 BASE = "https://api.test"
 ROUTERS = "/v2/gen-ai/models/routers"

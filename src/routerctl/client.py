@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 from pydantic import ValidationError
 
+from routerctl import pacing
 from routerctl.errors import (
     ApiAuthError,
     ApiConnectionError,
@@ -54,16 +55,6 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 PACING_MARGIN = 2
 # ratelimit-reset has one-second resolution; waking exactly on it risks one more 429.
 RESET_SLACK = 0.5
-# The headers report only the hourly quota; DigitalOcean documents the per-minute burst limit
-# (250) as 5% of it (5,000), and answers a burst over it with 429 + Retry-After.
-BURST_SHARE = 0.05
-BURST_WINDOW = 60.0
-# A pacing wait the API makes necessary longer than this fails the call instead, naming when
-# to run again: an hourly quota that is spent can take most of an hour to free a request.
-MAX_PACING_WAIT = 300.0
-# Spreading the last requests before the reset is a courtesy (they will be admitted): never
-# more than this per request.
-MAX_SPREAD_WAIT = 30.0
 # Values of ratelimit-reset below this are delta-seconds (IETF draft style), above it epochs.
 _EPOCH_THRESHOLD = 1_000_000_000
 
@@ -320,13 +311,7 @@ class _RateLimiter:
     the reset frees at least one request, maybe no more. After it, and after a Retry-After
     wait, while the budget is low requests go one at a time, each waiting for the budget the
     previous response reports, instead of all firing together. Times are `clock()` units;
-    epochs from headers are converted with `wall_clock()`.
-
-    The per-minute burst limit is not in the headers: it is taken as BURST_SHARE of the
-    reported quota (250 of 5,000), less the requests that may be in flight. Sends keep to it
-    with a GCRA schedule: half of it may go at once, the rest are spaced evenly, so no 60 s
-    window holds more than the burst limit and a long run is spread, not stalled. A quota so
-    small that no burst limit is left beyond the requests in flight gets the hourly rule only.
+    epochs from headers are converted with `wall_clock()`. The per-minute burst: pacing.py.
     """
 
     def __init__(
@@ -347,23 +332,7 @@ class _RateLimiter:
         self._next_slot = 0.0
         self._blocked_until = 0.0
         self._in_flight = 0
-        self._burst_tat = 0.0  # GCRA's theoretical arrival time of the next send
-
-    def _burst_slot(self, earliest: float) -> tuple[float, str]:
-        """The earliest send time at or after `earliest` that keeps to the burst limit, and
-        the reason when it is later; records the send. Call with the lock held."""
-        if self._limit is None:
-            return earliest, ""
-        burst = int(self._limit * BURST_SHARE)
-        room = burst - self._low_water
-        if room < 2:
-            return earliest, ""
-        at_once = room // 2
-        interval = BURST_WINDOW / (room - at_once)
-        send = max(earliest, self._burst_tat - (at_once - 1) * interval)
-        self._burst_tat = max(self._burst_tat, send) + interval
-        why = f"spreading requests under the API's burst limit of {burst} a minute"
-        return send, why if send > earliest else ""
+        self._burst = pacing.BurstSchedule()
 
     def acquire(self) -> _Turn:
         """Decide when the next request may go; reserve it when it is `reserved`."""
@@ -396,15 +365,14 @@ class _RateLimiter:
                 if remaining <= 0:
                     return _Turn(reset_in + RESET_SLACK, why, False)
                 slot = max(now, self._next_slot)
-                spacing = min(max(0.0, self._reset_at - slot) / remaining, MAX_SPREAD_WAIT)
-                self._next_slot = slot + spacing
+                spacing = min((self._reset_at - slot) / remaining, pacing.MAX_SPREAD_WAIT)
+                self._next_slot = slot + max(0.0, spacing)
                 return self._reserve(now, slot - now, why)
 
     def _reserve(self, now: float, wait: float, why: str) -> _Turn:
         # Called with the lock held.
-        send, burst_why = self._burst_slot(now + wait)
-        if burst_why:
-            wait, why = send - now, burst_why
+        send, burst_why = self._burst.slot(now + wait, self._limit, self._low_water)
+        wait, why = (send - now, burst_why) if burst_why else (wait, why)
         if self._remaining is not None:
             self._remaining -= 1
         self._in_flight += 1
@@ -1120,18 +1088,9 @@ class RouterClient:
         return _Raw(status, response.headers, content)
 
     def _pace(self, turn: _Turn, method: str, display: str) -> None:
-        if turn.wait > MAX_PACING_WAIT:
-            # A reserved turn is released by the caller's `finally`; an unreserved one holds
-            # nothing. Either way nothing was sent.
-            try:
-                until = time.strftime("%H:%M:%S UTC", time.gmtime(self._wall_clock() + turn.wait))
-            except (OverflowError, OSError, ValueError):  # a wait of centuries
-                until = "the time the API names"
-            raise ApiError(
-                f"{method} {display}: not sent: {turn.why}; the rate limit would need a "
-                f"{turn.wait:.0f} s wait, over the {MAX_PACING_WAIT:.0f} s routerctl waits at "
-                f"most; run again after {until}"
-            )
+        refusal = pacing.too_long(turn.wait, turn.why, f"{method} {display}", self._wall_clock())
+        if refusal is not None:  # nothing sent; a reserved turn is released by the caller
+            raise ApiError(refusal)
         if turn.wait > 0:
             self.stats.record_pacing_wait()
             self._emit(f"pacing: {turn.why}; waiting {turn.wait:.1f} s before {method} {display}")

@@ -52,14 +52,16 @@ processes (`fcntl.flock` on `<file>.lock`, re-read when another process changed 
 `request_log()` (and `GET /_emulator/requests`) keeps the last exchanges, without request
 headers, for contract tests.
 
-Modules: server (HTTP and the Emulator class), state (options, validation, store, state file),
-faults (FaultPlan and the injector), ratelimit, routing (the offline task matcher, an
-approximation of the real router), catalog (packaged presets and models).
+Modules: server (HTTP and the Emulator class), options (Behaviour and setting checks), state
+(validation, store, state file), netguard (where it listens, who may drive it), stats (counters
+and the request log), faults (FaultPlan and the injector), ratelimit, routing (the offline task
+matcher, an approximation of the real router), catalog (packaged presets and models).
 """
 
 from routerctl.emulator.faults import FaultPlan, FaultStep
+from routerctl.emulator.options import Behaviour
 from routerctl.emulator.server import Emulator
-from routerctl.emulator.state import Behaviour, EmulatorApiError, EmulatorError, StateFileError
+from routerctl.emulator.state import EmulatorApiError, EmulatorError, StateFileError
 
 __all__ = [
     "Behaviour",

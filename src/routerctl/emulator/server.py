@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import errno
-import ipaddress
 import json
 import logging
 import math
@@ -45,7 +43,6 @@ import sys
 import threading
 import time
 import uuid as uuidlib
-from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -57,16 +54,18 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from routerctl.emulator import catalog
 from routerctl.emulator.faults import Fault, FaultInjector, FaultPlan
+from routerctl.emulator.netguard import control_refusal, host_problem, listen_problem
+from routerctl.emulator.options import Behaviour, check_server_settings
 from routerctl.emulator.ratelimit import RateLimiter, RateState
-from routerctl.emulator.routing import select_route
+from routerctl.emulator.routing import estimate_tokens, message_text, select_route
 from routerctl.emulator.state import (
     NOT_FOUND_MESSAGE,
-    Behaviour,
     EmulatorApiError,
     EmulatorError,
     RouterStore,
     bad_request,
 )
+from routerctl.emulator.stats import RequestLog, Stats
 
 logger = logging.getLogger("routerctl.emulator")
 
@@ -197,75 +196,6 @@ def _int_param(req: _Request, name: str, default: int) -> int:
     return number
 
 
-def _message_text(content: Any) -> str:
-    """Text of an OpenAI message `content`: a string, or a list of parts with `text`."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(
-            str(part.get("text", "")) for part in content if isinstance(part, dict)
-        ).strip()
-    return ""
-
-
-def estimate_tokens(text: str) -> int:
-    """Deterministic token estimate: about 4 tokens per 3 words, at least 1 for any text."""
-    words = len(text.split())
-    return math.ceil(words * 4 / 3) if words else 0
-
-
-class Stats:
-    """Request counters, safe across handler threads. `snapshot()` is what callers see."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.reset()
-
-    def reset(self) -> None:
-        with self._lock:
-            self._requests: Counter[str] = Counter()
-            self._statuses: Counter[int] = Counter()
-            self._committed: Counter[str] = Counter()
-            self._rate_limited = 0
-            self._dropped = 0
-
-    def request(self, method: str, route: str) -> None:
-        with self._lock:
-            self._requests[f"{method} {route}"] += 1
-
-    def answered(self, status: int) -> None:
-        with self._lock:
-            self._statuses[status] += 1
-
-    def dropped(self) -> None:
-        with self._lock:
-            self._dropped += 1
-
-    def rate_limited(self) -> None:
-        with self._lock:
-            self._rate_limited += 1
-
-    def committed(self, kind: str) -> None:
-        with self._lock:
-            self._committed[kind] += 1
-
-    def snapshot(self, faults: Mapping[str, int]) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "requests_total": sum(self._requests.values()),
-                # key "METHOD /route/{template}", e.g. "GET /v2/gen-ai/models/routers/{uuid}"
-                "requests": dict(sorted(self._requests.items())),
-                "statuses": {str(k): v for k, v in sorted(self._statuses.items())},
-                "rate_limited": self._rate_limited,  # 429s sent by the rate limiter
-                "dropped": self._dropped,  # connections closed without an answer
-                "creates_committed": self._committed["create"],
-                "updates_committed": self._committed["update"],
-                "deletes_committed": self._committed["delete"],
-                "faults_fired": sum(faults.values()),
-                "faults": dict(faults),
-            }
-
-
 _Handler = Callable[[_Request, dict[str, str]], _Reply]
 
 
@@ -308,76 +238,6 @@ _CONTROL_ROUTES: tuple[_Route, ...] = (
     ),
     _route(r"^/_emulator/requests$", "/_emulator/requests", GET="_control_requests"),
 )
-
-
-def _is_loopback(host: str) -> bool:
-    """True for localhost and loopback addresses, with or without a port."""
-    host = host.strip().lower()
-    if host.startswith("["):
-        host = host[1 : host.find("]")] if "]" in host else host[1:]
-    elif host.count(":") == 1:
-        host = host.partition(":")[0]
-    host = host.rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _control_refusal(headers: Mapping[str, str]) -> str | None:
-    """Why a control request is refused, or None. The control API needs no token, so a web
-    page must not reach it: a browser sends its page's Origin (and, after DNS rebinding, a
-    Host that is not loopback); curl, httpx and tests send neither."""
-    host = headers.get("host")
-    if host is None or not _is_loopback(host):
-        return "the control API answers only requests whose Host is a loopback address"
-    origin = headers.get("origin")
-    if origin is not None:
-        origin_host = urlsplit(origin.strip()).netloc if "//" in origin else ""
-        if not origin_host or not _is_loopback(origin_host):
-            return "the control API refuses cross-origin requests"
-    if headers.get("sec-fetch-site", "").strip().lower() == "cross-site":
-        return "the control API refuses cross-origin requests"
-    return None
-
-
-def _host_problem(host: str) -> str | None:
-    """Why `host` cannot be bound, decided without DNS: a name other than localhost would be
-    looked up, which can stall for seconds offline, and is not an address of this machine."""
-    if host == "localhost":
-        return None
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        shown = host if host.isprintable() else repr(host)
-        return (
-            f"cannot listen on {shown!r}: --host must be an IP address of this machine "
-            "(127.0.0.1, ::1, or 0.0.0.0 for every interface) or localhost"
-        )
-    return None
-
-
-def _listen_problem(host: str, port: int, exc: BaseException) -> str:
-    """One line for a failed bind: what, where, and what to do."""
-    where = f"{host}:{port}"
-    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
-        return (
-            f"cannot listen on {where}: the port is already in use (another emulator?); "
-            "pick another --port, or --port 0 for a free one"
-        )
-    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM):
-        return f"cannot listen on {where}: permission denied; use a --port above 1023"
-    if isinstance(exc, socket.gaierror | UnicodeError) or (
-        isinstance(exc, OSError) and exc.errno == errno.EADDRNOTAVAIL
-    ):
-        return (
-            f"cannot listen on {where}: {host!r} is not an address of this machine; "
-            "use --host 127.0.0.1 (or ::1)"
-        )
-    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    return f"cannot listen on {where}: {reason}"
 
 
 def _match(routes: tuple[_Route, ...], path: str) -> tuple[_Route, dict[str, str]] | None:
@@ -430,7 +290,7 @@ class Emulator:
         self._faults = FaultInjector()
         self._stats = Stats()
         self._limiter = RateLimiter(clock=clock)
-        self._request_log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
+        self._request_log = RequestLog(REQUEST_LOG_SIZE)
         self._latency_ms = 0.0
         self._summary_list = False
         self._page_size_cap = 200
@@ -456,13 +316,13 @@ class Emulator:
         with self._lifecycle:
             if self._server is not None:
                 raise RuntimeError("emulator is already running")
-            problem = _host_problem(self.host)
+            problem = host_problem(self.host)
             if problem is not None:
                 raise EmulatorError(problem)
             try:
                 server = _HTTPServer((self.host, self._port), self)
             except (OSError, OverflowError, UnicodeError) as exc:
-                raise EmulatorError(_listen_problem(self.host, self._port, exc)) from None
+                raise EmulatorError(listen_problem(self.host, self._port, exc)) from None
             # Keep the port across stop()/start(), so a restarted emulator has the same URL.
             self._port = int(server.server_address[1])
             self._server = server
@@ -560,10 +420,8 @@ class Emulator:
         return self._store.every()
 
     def request_log(self) -> list[dict[str, Any]]:
-        """The last REQUEST_LOG_SIZE API and inference exchanges, oldest first: method, path,
-        query, request body and content type, status, response headers and body (bodies as
-        text). Request headers are left out, so no token is kept."""
-        return list(self._request_log)
+        """The last REQUEST_LOG_SIZE exchanges, oldest first (see stats.RequestLog)."""
+        return self._request_log.entries()
 
     def rate_limits(self, token: str) -> dict[str, int]:
         """The hourly quota for `token` as the next response's headers will report it."""
@@ -599,48 +457,32 @@ class Emulator:
     ) -> dict[str, Any]:
         """Change settings at runtime (also `PUT /_emulator/config`). Returns all settings.
         Nothing changes when any setting is invalid (ValueError names it)."""
-        wanted = {
-            "unique_names": unique_names,
-            "regions_check": regions_check,
-            "put_semantics": put_semantics,
-            "default_prefer": default_prefer,
-            "list_lag_seconds": list_lag_seconds,
+        given: dict[str, Any] = {
+            key: value
+            for key, value in {
+                "latency_ms": latency_ms,
+                "rate_limit_per_minute": rate_limit_per_minute,
+                "rate_limit_per_hour": rate_limit_per_hour,
+                "summary_list": summary_list,
+                "page_size_cap": page_size_cap,
+                "unique_names": unique_names,
+                "regions_check": regions_check,
+                "put_semantics": put_semantics,
+                "default_prefer": default_prefer,
+                "list_lag_seconds": list_lag_seconds,
+            }.items()
+            if not isinstance(value, _Unset)
         }
+        check_server_settings(given)
         behaviour = Behaviour(**self._store.behaviour.as_dict())
-        for key, value in wanted.items():
-            if not isinstance(value, _Unset):
-                setattr(behaviour, key, value)
+        for key in set(given) & set(behaviour.as_dict()):
+            setattr(behaviour, key, given[key])
         behaviour.check()
-        for key, value in (
-            ("rate_limit_per_minute", rate_limit_per_minute),
-            ("rate_limit_per_hour", rate_limit_per_hour),
-        ):
-            if (
-                not isinstance(value, _Unset)
-                and value is not None
-                and (isinstance(value, bool) or not isinstance(value, int) or value < 1)
-            ):
-                raise ValueError(f"{key} must be a positive integer or null")
-        if not isinstance(latency_ms, _Unset):
-            if isinstance(latency_ms, bool) or not isinstance(latency_ms, int | float):
-                raise ValueError("latency_ms must be a number")
-            if latency_ms < 0:
-                raise ValueError("latency_ms must not be negative")
-            self._latency_ms = float(latency_ms)
-        if not isinstance(rate_limit_per_minute, _Unset):
-            self._limiter.per_minute = rate_limit_per_minute
-        if not isinstance(rate_limit_per_hour, _Unset):
-            self._limiter.per_hour = rate_limit_per_hour
-        if not isinstance(summary_list, _Unset):
-            if not isinstance(summary_list, bool):
-                raise ValueError("summary_list must be true or false")
-            self._summary_list = summary_list
-        if not isinstance(page_size_cap, _Unset):
-            if isinstance(page_size_cap, bool) or not isinstance(page_size_cap, int):
-                raise ValueError("page_size_cap must be a positive integer")
-            if page_size_cap < 1:
-                raise ValueError("page_size_cap must be a positive integer")
-            self._page_size_cap = page_size_cap
+        self._latency_ms = float(given.get("latency_ms", self._latency_ms))
+        self._limiter.per_minute = given.get("rate_limit_per_minute", self._limiter.per_minute)
+        self._limiter.per_hour = given.get("rate_limit_per_hour", self._limiter.per_hour)
+        self._summary_list = given.get("summary_list", self._summary_list)
+        self._page_size_cap = given.get("page_size_cap", self._page_size_cap)
         self._store.behaviour = behaviour
         return self.config
 
@@ -661,7 +503,7 @@ class Emulator:
         """Run one request through faults, auth, rate limiting and its handler."""
         control = _match(_CONTROL_ROUTES, req.path)
         if control is not None or req.path.startswith("/_emulator/"):
-            refused = _control_refusal(req.headers)
+            refused = control_refusal(req.headers)
             if refused is not None:
                 return self._finish(req, _api_error(req, 403, refused), None)
             reply = self._call(req, control)
@@ -897,8 +739,8 @@ class Emulator:
             return _openai_error(404, f"The model {model!r} does not exist.", "model_not_found")
         # The routing prompt: system instructions plus the latest user turn (what a task
         # classifier would look at); earlier turns are history, not the current request.
-        system = [_message_text(m.get("content")) for m in messages if m.get("role") == "system"]
-        users = [_message_text(m.get("content")) for m in messages if m.get("role") == "user"]
+        system = [message_text(m.get("content")) for m in messages if m.get("role") == "system"]
+        users = [message_text(m.get("content")) for m in messages if m.get("role") == "user"]
         prompt = "\n".join([*system, *users[-1:]])
         try:
             route, chosen, score = select_route(router, prompt, self._preset_descriptions)
@@ -906,7 +748,7 @@ class Emulator:
             return _openai_error(500, str(exc), "no_model", "server_error")
 
         content = f"[emulator] routed to {route} via {chosen}"
-        prompt_tokens = sum(estimate_tokens(_message_text(m.get("content"))) for m in messages)
+        prompt_tokens = sum(estimate_tokens(message_text(m.get("content"))) for m in messages)
         completion_tokens = estimate_tokens(content)
         return _Reply(
             200,
@@ -961,23 +803,6 @@ class Emulator:
 
     def _control_requests(self, req: _Request, params: dict[str, str]) -> _Reply:
         return _Reply(200, {"requests": self.request_log()})
-
-    def _record(self, req: _Request, reply: _Reply, data: bytes) -> None:
-        """Keep one exchange in the request log (not control requests, not drops)."""
-        if req.path.startswith("/_emulator/"):
-            return
-        self._request_log.append(
-            {
-                "method": req.method,
-                "path": req.path,
-                "query": {k: list(v) for k, v in req.query.items()},
-                "request_content_type": req.headers.get("content-type", ""),
-                "request_body": req.body.decode("utf-8", "replace"),
-                "status": reply.status,
-                "response_headers": dict(reply.headers),
-                "response_body": data.decode("utf-8", "replace"),
-            }
-        )
 
     def _control_config(self, req: _Request, params: dict[str, str]) -> _Reply:
         if req.method == "PUT":
@@ -1138,7 +963,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
         data = b"" if reply.payload is None else json.dumps(reply.payload).encode("utf-8")
-        emulator._record(req, reply, data)
+        if not path.startswith("/_emulator/"):
+            emulator._request_log.record(req, reply.status, reply.headers, data)
         self._write(reply, request_id, data)
 
     def _write(self, reply: _Reply, request_id: str, data: bytes) -> None:

@@ -2,7 +2,7 @@
 and its optional JSON state file.
 
 Behaviour the API reference (shared/reference/do-router-api.md) does not settle is an
-option (`Behaviour`, set through the Emulator's constructor, `configure()`,
+option (`options.Behaviour`, set through the Emulator's constructor, `configure()`,
 `PUT /_emulator/config` and `routerctl emulator` flags). The table of options and their
 defaults is in the emulator package docstring (`routerctl/emulator/__init__.py`) and in the
 README. Fixed choices, not options:
@@ -39,16 +39,15 @@ import threading
 import time
 import uuid as uuidlib
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from routerctl.emulator.options import PREFER_VALUES, Behaviour
+
 # Full-string match: `$` would also accept a trailing newline ("triage-router\n").
 NAME_PATTERN = re.compile(r"[a-z0-9-]+")
 NAME_MAX_LENGTH = 255
-PREFER_VALUES = ("none", "cheapest", "fastest")
-PUT_SEMANTICS = ("full", "merge", "replace")
 # The top-level fields of a router a PUT can carry (besides `uuid` and deprecated `regions`).
 ROUTER_FIELDS = ("name", "description", "policies", "fallback_models")
 STATE_FILE_VERSION = 1
@@ -61,35 +60,6 @@ class EmulatorError(Exception):
 
 class StateFileError(EmulatorError, ValueError):
     """The state file cannot be read, parsed, locked or written."""
-
-
-@dataclass
-class Behaviour:
-    """What the emulator does where the API reference is silent. Defaults are the reading that
-    is hardest on a client under test: assume no server guarantee the reference does not
-    document, and hold the client's input to the strictest documented rule."""
-
-    unique_names: bool = False  # True: 409 conflict on a duplicate name (create or rename)
-    regions_check: bool = True  # True: 400 unless `regions` is omitted or ["all"]
-    put_semantics: str = "full"  # full: PUT must carry every field; merge; replace
-    default_prefer: str | None = None  # None: echo policies as sent; "none": fill it in
-    list_lag_seconds: float = 0.0  # list omits routers created less than this long ago
-
-    def check(self) -> None:
-        """Raise ValueError naming the first bad setting."""
-        for name in ("unique_names", "regions_check"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name} must be true or false")
-        if self.put_semantics not in PUT_SEMANTICS:
-            raise ValueError(f"put_semantics must be one of {', '.join(PUT_SEMANTICS)}")
-        if self.default_prefer is not None and self.default_prefer not in PREFER_VALUES:
-            raise ValueError(f"default_prefer must be null or one of {', '.join(PREFER_VALUES)}")
-        lag = self.list_lag_seconds
-        if isinstance(lag, bool) or not isinstance(lag, int | float) or not 0 <= lag <= 86_400:
-            raise ValueError("list_lag_seconds must be a number from 0 to 86400")
-
-    def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 class EmulatorApiError(Exception):
