@@ -7,13 +7,16 @@ that may be in flight) may go at once and the rest are spaced evenly. No 60 s wi
 more than the burst limit, and a long run is spread instead of stalled. A quota so small that no
 burst room is left beyond the requests in flight gets the hourly rule only.
 
-Every pacing wait is bounded: `too_long` turns a wait over MAX_PACING_WAIT into a refusal that
-names when to run again (a spent hourly quota can take most of an hour to free one request).
+Every pacing wait is bounded: `refuse_long_wait` turns a wait over MAX_PACING_WAIT into an
+error that names when to run again (a spent hourly quota can take most of an hour to free one
+request), and `spread` caps the courtesy spacing of the last requests before a reset.
 """
 
 from __future__ import annotations
 
 import time
+
+from routerctl.errors import ApiError
 
 BURST_SHARE = 0.05  # 250 a minute of 5,000 an hour
 BURST_WINDOW = 60.0
@@ -45,16 +48,30 @@ class BurstSchedule:
         why = f"spreading requests under the API's burst limit of {burst} a minute"
         return send, why if send > earliest else ""
 
+    def turn(
+        self, now: float, wait: float, why: str, quota: int | None, in_flight_room: int
+    ) -> tuple[float, str]:
+        """(wait, why) for a send the hourly rule would let go after `wait`: later, with the
+        burst reason, when the burst limit needs it; records the send."""
+        send, burst_why = self.slot(now + wait, quota, in_flight_room)
+        return (send - now, burst_why) if burst_why else (wait, why)
 
-def too_long(wait: float, why: str, what: str, now_epoch: float) -> str | None:
-    """The refusal for a pacing wait over MAX_PACING_WAIT, or None when it may be taken."""
+
+def spread(time_left: float, remaining: int) -> float:
+    """The spacing of the last `remaining` requests over `time_left`, capped: they will be
+    admitted, so spreading them is a courtesy worth a bounded wait only."""
+    return max(0.0, min(time_left / remaining, MAX_SPREAD_WAIT))
+
+
+def refuse_long_wait(wait: float, why: str, what: str, now_epoch: float) -> None:
+    """Raise ApiError (nothing was sent) for a pacing wait over MAX_PACING_WAIT."""
     if wait <= MAX_PACING_WAIT:
-        return None
+        return
     try:
         until = time.strftime("%H:%M:%S UTC", time.gmtime(now_epoch + wait))
     except (OverflowError, OSError, ValueError):  # a wait of centuries
         until = "the time the API names"
-    return (
+    raise ApiError(
         f"{what}: not sent: {why}; the rate limit would need a {wait:.0f} s wait, over the "
         f"{MAX_PACING_WAIT:.0f} s routerctl waits at most; run again after {until}"
     )
