@@ -20,7 +20,12 @@ SERVER = "https://api.digitalocean.com"  # the description's `servers` entry
 ROUTERS = "/v2/gen-ai/models/routers"
 
 # Paths routerctl uses that this subset of the description does not cover: skipped by name.
-UNDESCRIBED = ("/v2/gen-ai/models", "/v1/chat/completions", "/chat/completions")
+UNDESCRIBED = (
+    "/v2/gen-ai/models",
+    "/v2/gen-ai/agents",  # the agents list (dependencies before deletes)
+    "/v1/chat/completions",
+    "/chat/completions",
+)
 
 
 def _update_fallback_items(spec: dict[str, Any]) -> dict[str, Any]:
