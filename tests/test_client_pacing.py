@@ -19,7 +19,7 @@ from routerctl.client import RetryPolicy, RouterClient
 from routerctl.emulator import Emulator
 from routerctl.emulator.ratelimit import DO_PER_HOUR, DO_PER_MINUTE, RateLimiter
 from routerctl.errors import ApiError
-from routerctl.pacing import MAX_PACING_WAIT
+from routerctl.pacing import MAX_PACING_WAIT, BurstSchedule
 
 BASE = "https://api.test"
 ROUTERS = "/v2/gen-ai/models/routers"
@@ -275,3 +275,27 @@ def _hms(epoch: float) -> str:
     import time
 
     return time.strftime("%H:%M:%S", time.gmtime(epoch))
+
+
+@pytest.mark.parametrize(("quota", "in_flight_room"), [(5000, 10), (5000, 6), (1000, 3), (400, 2)])
+def test_burst_schedule_never_puts_more_than_the_burst_limit_in_a_minute(
+    quota: int, in_flight_room: int
+) -> None:
+    schedule = BurstSchedule()
+    sends = [schedule.slot(0.0, quota, in_flight_room)[0] for _ in range(1000)]
+    room = int(quota * 0.05) - in_flight_room
+    assert sends == sorted(sends)
+    assert sends.count(0.0) == room // 2  # half at once
+    start = 0
+    for end, at in enumerate(sends):
+        while sends[start] <= at - 60:
+            start += 1
+        assert end - start + 1 <= room
+    # Steady state: the other half per minute, evenly.
+    assert sends[-1] == pytest.approx((1000 - room // 2) * 60 / (room - room // 2))
+
+
+def test_burst_schedule_is_off_when_no_room_is_left() -> None:
+    schedule = BurstSchedule()
+    assert schedule.slot(5.0, 10, 6) == (5.0, "")  # 5% of 10 leaves nothing beyond in-flight
+    assert schedule.slot(5.0, None, 6) == (5.0, "")  # quota never reported
