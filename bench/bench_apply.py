@@ -136,10 +136,12 @@ def main() -> None:
         print()
         print(
             f"Pacing: plan + apply creating {args.paced_routers} routers on a fresh emulator "
-            f"with a budget of {args.rate_limit} requests per rolling 60 s and {LATENCY_MS:g} ms "
-            f"latency, parallelism {p}, one run. {requests} requests cannot fit in one window "
-            f"of {args.rate_limit}, so the run takes over 60 s by construction: the last "
-            f"{requests - args.rate_limit} wait for the first ones to leave the window."
+            f"with a burst limit of {args.rate_limit} requests per rolling 60 s (and "
+            f"{args.rate_limit * 20} per hour in the headers) and {LATENCY_MS:g} ms latency, "
+            f"parallelism {p}, one run. {requests} requests cannot fit in one window of "
+            f"{args.rate_limit}, so the run takes over 60 s by construction; the client sends "
+            "half of the burst limit (less the requests in flight) at once and spreads the rest "
+            "evenly, instead of spending the whole burst and stalling."
         )
         print()
         print(
