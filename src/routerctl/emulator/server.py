@@ -760,7 +760,7 @@ class Emulator(AgentsMixin):
             {
                 "id": f"chatcmpl-{uuidlib.uuid4().hex[:24]}",
                 "object": "chat.completion",
-                "created": int(time.time()),
+                "created": int(self._clock()),
                 "model": chosen,
                 "choices": [
                     {
