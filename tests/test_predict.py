@@ -172,14 +172,14 @@ name: r
 tasks:
   a:
     description: Summarize the support ticket for an agent.
-    models: [m]
+    models: [openai-gpt-5-nano]
   b:
     description: Summarise the support tickets for an agent.
-    models: [n]
+    models: [anthropic-claude-haiku-4.5]
   c:
     description: Write a reply to the customer.
-    models: [o]
-fallback_models: [p]
+    models: [anthropic-claude-sonnet-4.6]
+fallback_models: [llama3.3-70b-instruct]
 """
 
 
