@@ -27,12 +27,10 @@ from routerctl.emulator import catalog
 
 FALLBACK_ROUTE = "fallback"
 
-NO_MATCHER = "none"  # the x-emulator-predictor value when nothing was injected
-
-
 class Matcher(Protocol):
     """Picks the task for a request: (router in the API's shape, routing text: the system
-    prompt and the latest user turn) → (route key or "fallback", score)."""
+    prompt and the latest user turn) → (route key or "fallback", score). Its `name` is the
+    `x-emulator-predictor` header; with no matcher the header says `none`."""
 
     @property
     def name(self) -> str: ...

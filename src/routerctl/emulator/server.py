@@ -750,7 +750,9 @@ class Emulator(AgentsMixin):
         users = [message_text(m.get("content")) for m in messages if m.get("role") == "user"]
         prompt = "\n".join([*system, *users[-1:]])
         try:
-            route, chosen, score = select_route(router, prompt, self._preset_descriptions, self._match)
+            route, chosen, score = select_route(
+                router, prompt, self._preset_descriptions, self._match
+            )
         except ValueError as exc:
             return _openai_error(500, str(exc), "no_model", "server_error")
 
