@@ -49,7 +49,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fakes import routing_matcher
 from routerctl.emulator import Emulator, FaultPlan
 from routerctl.emulator import ratelimit as emulator_ratelimit
 from routerctl.models import LiveRouter
@@ -621,7 +620,7 @@ def run_scenario(scenario: Scenario, *, fast: bool = False, run_index: int = 0) 
     with (
         tempfile.TemporaryDirectory(prefix="routerctl-reliability-") as tmp,
         rate_window(scenario.rate_window),
-        Emulator(port=0, token=TOKEN, model_access_key=MODEL_KEY, **routing_matcher()) as emulator,
+        Emulator(port=0, token=TOKEN, model_access_key=MODEL_KEY) as emulator,
     ):
         root = Path(tmp)
         write_project(root)
