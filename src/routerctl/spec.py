@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime
 import difflib
 import fnmatch
+import math
+import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from routerctl import fsio
 from routerctl.errors import ConfigError, Issue, Severity, SpecError
 from routerctl.models import (
     FALLBACK_ROUTE,
@@ -33,9 +37,20 @@ from routerctl.models import (
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000  # a router file has ~100 nodes; more means alias/anchor expansion abuse
 MAX_MODELS_PER_TASK = 3  # "Each task has up to 3 models" (DO blog); not enforced by the spec
-NAME_RE = re.compile(r"^[a-z0-9-]+$")
+NAME_RE = re.compile(r"[a-z0-9-]+")  # always with fullmatch: `$` would accept a trailing "\n"
 MAX_NAME_LEN = 255
 SIMILAR_DESCRIPTION_RATIO = 0.9
+# The similar-descriptions check compares pairs, so it is bounded twice: only the first
+# SIMILAR_MAX_CHARS characters of a description are compared, and at most SIMILAR_MAX_TASKS
+# tasks take part (a warning says so when a router has more). Past those bounds the check
+# costs nothing; within them it costs at most C(64, 2) = 2,016 bounded comparisons.
+SIMILAR_MAX_CHARS = 512
+SIMILAR_MAX_TASKS = 64
+# Numbers in a file: no router setting or traffic figure is anywhere near 10**15, and a bound
+# keeps a 4,301-digit integer (which int() refuses with a ValueError) or a sexagesimal YAML
+# 1.1 integer (1:2:3:… grows as 60**n) from reaching arithmetic or messages.
+MAX_INT_DIGITS = 24
+MAX_ABS_NUMBER = 10**15
 ROUTER_SUFFIXES = (".yaml", ".yml")
 TESTS_SUFFIXES = (".tests.yaml", ".tests.yml")
 
@@ -146,6 +161,14 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 _STR_TAG = "tag:yaml.org,2002:str"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
+def _too_big(kind: str) -> str:
+    return (
+        f"{kind} number is out of range; numbers in routerctl files are at most "
+        f"{MAX_ABS_NUMBER:,} (quote it if it is text)"
+    )
 
 
 class _Problem(Exception):
@@ -175,16 +198,25 @@ def _kind(value: Any) -> str:
     return f"a {type(value).__name__}"  # pragma: no cover - safe YAML has no other types
 
 
-def read_document(path: str | Path, *, required_mapping: bool = True) -> Document:
-    """Read one YAML file safely. Raises SpecError (one issue) on anything unreadable."""
+def read_document(
+    path: str | Path,
+    *,
+    required_mapping: bool = True,
+    root: str | Path | None = None,
+    what: str = "router file",
+) -> Document:
+    """Read one YAML file safely. Raises SpecError (one issue) on anything unreadable: not a
+    regular file (FIFO, device, directory), a dangling or looping symlink, a symlink from inside
+    `root` to outside it, no permission, or more than MAX_FILE_BYTES (see fsio.read_bytes).
+    Issues name the path as given, never a symlink's target."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise SpecError(
-            [Issue(name, 1, 1, "", f"cannot read file: {reason}", "error", "io")]
-        ) from None
+        raw = fsio.read_bytes(path, limit=MAX_FILE_BYTES, what=what, root=root)
+    except fsio.FileProblem as exc:
+        reason = exc.reason
+        if exc.code == "file-too-large" and what == "router file":
+            reason += " (split it, one router per file)"
+        raise SpecError([Issue(name, 1, 1, "", reason, "error", exc.code)]) from None
     return parse_document(raw, name, required_mapping=required_mapping)
 
 
@@ -231,6 +263,8 @@ def parse_document(raw: bytes, name: str, *, required_mapping: bool = True) -> D
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "cannot parse"
+        if "nesting depth" in problem:  # libyaml >= 0.2.6 has its own limit (1,000 levels)
+            raise fail(line, col, _too_deep(), "too-deep") from None
         raise fail(line, col, f"invalid YAML: {problem}", "yaml-syntax") from None
     except yaml.reader.ReaderError as exc:
         # A character YAML forbids (e.g. a control character): no mark, only a position.
@@ -281,8 +315,20 @@ def _too_deep() -> str:
 
 def _check_depth(text: str) -> None:
     """Stream the parser's events (libyaml's parser does not recurse) and stop at MAX_DEPTH."""
+    try:
+        _scan_depth(text, _Loader)
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" not in (exc.problem or ""):
+            raise
+        # libyaml >= 0.2.6 scans ahead and stops at its own limit (1,000 levels) before we see
+        # the event past ours: the pure-Python parser, which does not scan ahead so far, finds
+        # where MAX_DEPTH is first exceeded.
+        _scan_depth(text, yaml.SafeLoader)
+
+
+def _scan_depth(text: str, loader: type[yaml.SafeLoader]) -> None:
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -306,16 +352,40 @@ class _Builder:
     def scalar(self, node: yaml.ScalarNode, loc: Path_) -> Any:
         if node.tag == _STR_TAG:  # most values: what the constructor would return, but cheaper
             return node.value
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        if node.tag == _INT_TAG and sum(c.isdigit() for c in node.value) > MAX_INT_DIGITS:
+            raise _Problem(line, col, loc, _too_big(f"{len(node.value):,}-character"), "number")
         try:
-            return self.constructor.construct_object(node)
+            value = self.constructor.construct_object(node)
+        except (ValueError, OverflowError):  # e.g. a timestamp in year 99999
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise _Problem(
+                line,
+                col,
+                loc,
+                f"{node.value[:40]!r} cannot be read as a {kind}; quote it if it is text",
+                "number" if kind in ("int", "float") else "yaml-tag",
+            ) from None
         except yaml.YAMLError:
             raise _Problem(
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
+                line,
+                col,
                 loc,
                 f"unsupported YAML tag {node.tag!r}; router files use plain values",
                 "yaml-tag",
             ) from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _Problem(
+                line,
+                col,
+                loc,
+                f"{node.value!r} is not a finite number; write a number (or quote it for text)",
+                "number",
+            )
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if abs(value) > MAX_ABS_NUMBER:
+                raise _Problem(line, col, loc, _too_big("a"), "number")
+        return value
 
     def build(self, node: yaml.Node, loc: Path_, depth: int) -> Any:
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
@@ -407,36 +477,110 @@ class _Builder:
 # --- finding files --------------------------------------------------------------------------
 
 
-def find_router_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Path]]:
+def find_router_files(
+    paths: Sequence[str | Path], *, root: str | Path | None = None
+) -> tuple[list[Path], list[Path]]:
     """Router files and routing-test files (`*.tests.yaml`) under the given paths, sorted.
 
-    Raises ConfigError for a path that does not exist or a directory with no router files.
+    Raises ConfigError for a path that does not exist or a directory with no router files, and
+    SpecError naming every directory that cannot be listed or symlink that cannot be followed
+    (see scan_router_files): a file that is never read must never look like a deleted router.
+    """
+    routers, tests, issues = scan_router_files(paths, root=root)
+    if issues:
+        raise SpecError(issues)
+    return routers, tests
+
+
+def scan_router_files(
+    paths: Sequence[str | Path], *, root: str | Path | None = None, allow_empty: bool = False
+) -> tuple[list[Path], list[Path], list[Issue]]:
+    """find_router_files, returning the problems instead of raising them.
+
+    Every non-hidden entry whose name ends in .yaml/.yml is returned whatever its type (FIFO,
+    device, dangling symlink …): read_document refuses it with its path, so it is reported
+    rather than skipped. Directories that cannot be listed, symlinked directories that dangle,
+    loop or (with `root`) lead outside the project, are issues here.
     """
     routers: set[Path] = set()
     tests: set[Path] = set()
+    issues: list[Issue] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = [
-                p
-                for p in path.rglob("*")
-                if p.name.endswith(ROUTER_SUFFIXES)
-                # hidden files and directories (.git, .github, editor backups) are not routers
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and p.is_file()
-            ]
-            if not any(not p.name.endswith(TESTS_SUFFIXES) for p in found):
+            found: list[Path] = []
+            _walk(path, root, found, issues, {os.path.realpath(path)})
+            if not (issues or allow_empty) and not any(not p.name.endswith(TESTS_SUFFIXES) for p in found):
                 raise ConfigError(
                     f"{path}: no router files (*.yaml or *.yml) in this directory; "
                     "create one or pass --dir"
                 )
             for p in found:
                 (tests if p.name.endswith(TESTS_SUFFIXES) else routers).add(p)
-        elif path.is_file():
+        elif path.exists() or path.is_symlink():
+            # Not a directory: read_document says what it is if it is not a regular file.
             (tests if path.name.endswith(TESTS_SUFFIXES) else routers).add(path)
         else:
             raise ConfigError(f"{path}: no such file or directory")
-    return sorted(routers), sorted(tests)
+    return sorted(routers), sorted(tests), issues
+
+
+def _looks_like_router(name: str) -> bool:
+    return name.endswith(ROUTER_SUFFIXES)
+
+
+def _walk(
+    directory: Path,
+    root: str | Path | None,
+    found: list[Path],
+    issues: list[Issue],
+    seen: set[str],
+) -> None:
+    """Depth-first listing that reports, rather than skips, what it cannot read."""
+
+    def problem(path: Path, message: str, code: str) -> None:
+        issues.append(Issue(str(path), 1, 1, "", message, "error", code))
+
+    try:
+        with os.scandir(directory) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        problem(directory, f"cannot list directory: {fsio.describe(exc)}", "unreadable-dir")
+        return
+    for entry in entries:
+        # Hidden files and directories (.git, .github, editor backups) are not routers.
+        if entry.name.startswith("."):
+            continue
+        path = directory / entry.name
+        looks = _looks_like_router(entry.name)
+        try:
+            is_link = entry.is_symlink()
+            mode = entry.stat(follow_symlinks=True).st_mode if is_link else None
+            is_dir = stat.S_ISDIR(mode) if mode is not None else entry.is_dir(follow_symlinks=False)
+        except OSError as exc:  # a dangling or looping symlink
+            if looks or "." not in entry.name:  # a router file, or perhaps a directory
+                try:
+                    fsio.check_link(path, None)
+                except fsio.FileProblem as link:
+                    problem(path, link.reason, link.code)
+                else:  # pragma: no cover - raced away
+                    problem(path, f"cannot read: {fsio.describe(exc)}", "io")
+            continue
+        if is_dir:
+            if is_link and root is not None and fsio.leaves(path, root):
+                problem(
+                    path,
+                    "is a symlink to a directory outside the project; refusing to read it",
+                    "symlink-outside",
+                )
+                continue
+            real = os.path.realpath(path)
+            if real in seen:
+                problem(path, "symlink loop (this directory contains itself)", "symlink-loop")
+                continue
+            _walk(path, root, found, issues, {*seen, real})
+        elif looks:
+            found.append(path)
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -455,9 +599,17 @@ def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
     return None
 
 
+SUGGEST_MAX_CHOICES = 1000
+SUGGEST_MAX_CHARS = 100
+
+
 def suggest(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean "x"?)' or ''."""
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """' (did you mean "x"?)' or ''. Only a hint, so bounded: a long word or a huge list of
+    choices (a hostile file calls this once per bad key) gets no suggestion."""
+    options = [c for c in choices if len(c) <= SUGGEST_MAX_CHARS]
+    if len(word) > SUGGEST_MAX_CHARS or len(options) > SUGGEST_MAX_CHOICES:
+        return ""
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f' (did you mean "{match[0]}"?)' if match else ""
 
 
@@ -617,7 +769,7 @@ def check_router(doc: Document, spec: RouterSpec, known_presets: set[str] | None
                 code="bad-name",
             )
         )
-    elif not NAME_RE.match(spec.name):
+    elif not NAME_RE.fullmatch(spec.name):
         fixed = re.sub(r"[^a-z0-9-]+", "-", spec.name.lower()).strip("-")
         issues.append(
             doc.issue(
@@ -644,7 +796,7 @@ def check_router(doc: Document, spec: RouterSpec, known_presets: set[str] | None
                     code="rename",
                 )
             )
-        elif not NAME_RE.match(old):
+        elif not NAME_RE.fullmatch(old):
             issues.append(
                 doc.issue(
                     ("renamed_from", index),
@@ -661,7 +813,7 @@ def check_router(doc: Document, spec: RouterSpec, known_presets: set[str] | None
                 code="no-tasks",
             )
         )
-    descriptions: list[tuple[str, str]] = []
+    descriptions: list[tuple[str, str]] = []  # (task key, lowercased description)
     for key, task in spec.tasks.items():
         loc: tuple[str | int, ...] = ("tasks", key)
         if not key.strip():
@@ -727,9 +879,43 @@ def check_router(doc: Document, spec: RouterSpec, known_presets: set[str] | None
                     code="fallback-same-as-pool",
                 )
             )
+    issues += _similar_descriptions(doc, descriptions)
+    issues += _check_tests(doc, spec, spec.tests, ("tests",))
+    return issues
+
+
+@dataclass
+class SimilarityWork:
+    """What one similar-descriptions check cost: pairs compared and characters per pair at most
+    (tests bound the work by these counts, not by wall time)."""
+
+    pairs: int = 0
+    max_chars: int = 0
+
+
+def _similar_descriptions(
+    doc: Document, descriptions: list[tuple[str, str]], work: SimilarityWork | None = None
+) -> list[Issue]:
+    """Warn when two task descriptions are nearly the same (difflib ratio >= 0.9), within the
+    SIMILAR_MAX_TASKS / SIMILAR_MAX_CHARS bounds; a router beyond them is told so."""
+    issues: list[Issue] = []
     counts: dict[str, Counter[str]] = {}
-    for i, (key_a, text_a) in enumerate(descriptions):
-        for key_b, text_b in descriptions[i + 1 :]:
+    compared = [(key, text[:SIMILAR_MAX_CHARS]) for key, text in descriptions[:SIMILAR_MAX_TASKS]]
+    if len(descriptions) > SIMILAR_MAX_TASKS:
+        issues.append(
+            doc.issue(
+                ("tasks",),
+                f"{len(descriptions)} tasks with descriptions; similar descriptions were checked "
+                f"among the first {SIMILAR_MAX_TASKS} only",
+                severity="warning",
+                code="similar-descriptions-bounded",
+            )
+        )
+    for i, (key_a, text_a) in enumerate(compared):
+        for key_b, text_b in compared[i + 1 :]:
+            if work is not None:
+                work.pairs += 1
+                work.max_chars = max(work.max_chars, len(text_a), len(text_b))
             ratio = _similarity(text_a, text_b, SIMILAR_DESCRIPTION_RATIO, counts)
             if ratio >= SIMILAR_DESCRIPTION_RATIO:
                 issues.append(
@@ -741,7 +927,6 @@ def check_router(doc: Document, spec: RouterSpec, known_presets: set[str] | None
                         code="similar-descriptions",
                     )
                 )
-    issues += _check_tests(doc, spec, spec.tests, ("tests",))
     return issues
 
 
@@ -847,24 +1032,26 @@ def collect_routers(
     *,
     known_presets: Iterable[str] | None = None,
     overlay: Overlay | None = None,
+    root: str | Path | None = None,
 ) -> LoadResult:
     """Like load_routers, but returns errors in the result instead of raising (validate).
 
     A router with schema errors is left out of `routers`, but the rules still run on the parts
-    of it that are well-formed (see _salvage), so one run reports every problem.
+    of it that are well-formed (see _salvage), so one run reports every problem. A file that
+    cannot be read is an error, never a router that is not there (plan would prune it).
+    `root`: the project directory; symlinks from inside it to outside it are refused.
     """
-    router_paths, test_paths = find_router_files(paths)
+    router_paths, test_paths, issues = scan_router_files(paths, root=root)
     presets = set(known_presets) if known_presets is not None else None
-    issues: list[Issue] = []
     checked: list[RouterFile] = []  # valid and salvaged routers: test files attach to both
     declared: list[_Declared] = []
     valid: set[int] = set()  # id() of the documents without schema errors
     partial: set[int] = set()  # id() of salvaged documents that lost a task or preset
-    overlays = _read_overlays(overlay, issues)
+    overlays = _read_overlays(overlay, issues, root)
     used_overlays: set[str] = set()
     for path in router_paths:
         try:
-            doc = read_document(path)
+            doc = read_document(path, root=root)
         except SpecError as exc:
             issues += exc.issues
             continue
@@ -903,23 +1090,27 @@ def collect_routers(
                 )
             )
     broken = {d.name for d in declared} - {r.spec.name for r in checked}
-    checked = _attach_test_files(checked, test_paths, issues, overlay, partial, broken)
+    checked = _attach_test_files(checked, test_paths, issues, overlay, partial, broken, root)
     issues += _cross_file_issues(declared)
     routers = [r for r in checked if id(r.doc) in valid]
     return LoadResult(routers, sorted(set(issues)), len(router_paths) + len(test_paths))
 
 
-def _read_overlays(overlay: Overlay | None, issues: list[Issue]) -> dict[str, Document]:
+def _read_overlays(
+    overlay: Overlay | None, issues: list[Issue], root: str | Path | None = None
+) -> dict[str, Document]:
     if overlay is None or overlay.directory is None:
         return {}
     if not overlay.directory.is_dir():
         raise ConfigError(f"{overlay.directory}: overlay directory does not exist")
     found: dict[str, Document] = {}
-    for path in sorted(overlay.directory.iterdir()):
-        if not path.name.endswith(ROUTER_SUFFIXES):
-            continue
+    paths, _, problems = scan_router_files([overlay.directory], root=root, allow_empty=True)
+    issues += problems
+    for path in paths:
+        if path.parent != overlay.directory:
+            continue  # overlays are flat: <router-name>.yaml
         try:
-            doc = read_document(path)
+            doc = read_document(path, root=root)
         except SpecError as exc:
             issues += exc.issues
             continue
@@ -971,6 +1162,7 @@ def _attach_test_files(
     overlay: Overlay | None = None,
     partial: set[int] | None = None,
     broken: set[str] | None = None,
+    root: str | Path | None = None,
 ) -> list[RouterFile]:
     """`<router-name>.tests.yaml` adds routing cases to the (first) router of that name.
 
@@ -984,7 +1176,7 @@ def _attach_test_files(
         position.setdefault(router.spec.name, index)
     for path in test_paths:
         try:
-            doc = read_document(path, required_mapping=False)
+            doc = read_document(path, required_mapping=False, root=root)
         except SpecError as exc:
             issues += exc.issues
             continue
@@ -1096,11 +1288,11 @@ def load_settings(path: str | Path | None) -> tuple[ProjectSettings, Path | None
     is an empty one (every setting is optional)."""
     if path is None:
         default = Path("routerctl.yaml")
-        if not default.exists():
+        if not (default.exists() or default.is_symlink()):  # a dangling link is reported
             return ProjectSettings(), None
         path = default
     try:
-        doc = read_document(path, required_mapping=False)
+        doc = read_document(path, required_mapping=False, what="settings file")
     except SpecError as exc:
         if [i.code for i in exc.issues] == ["empty"]:
             return ProjectSettings(), Path(path)
