@@ -341,7 +341,7 @@ def test_read_document_missing_file_is_one_issue():
     with pytest.raises(SpecError) as caught:
         read_document("nope.yaml")
     assert [i.format() for i in caught.value.issues] == [
-        "nope.yaml:1:1: cannot read router file: no such file"
+        "nope.yaml:1:1: cannot read router file: No such file or directory"
     ]
 
 

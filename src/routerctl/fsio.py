@@ -33,11 +33,12 @@ SECRET_LIMIT = 64 * 1024
 class FileProblem(ConfigError):
     """A file cannot be read or written safely. `code` is a stable id for reports."""
 
-    def __init__(self, path: str, reason: str, code: str = "io") -> None:
+    def __init__(self, path: str, reason: str, code: str = "io", detail: str = "") -> None:
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
         self.code = code
+        self.detail = detail or reason  # the reason without "cannot read <what>:"
 
 
 def _kind(mode: int) -> str:
@@ -55,15 +56,11 @@ def _kind(mode: int) -> str:
 
 
 def describe(exc: OSError) -> str:
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied"
+    """The OS's words for an error, except where they mislead ("Too many levels of symbolic
+    links" for a link that points to itself)."""
     if exc.errno == errno.ELOOP:
         return "symlink loop (the link points back to itself)"
-    if exc.errno == errno.ENOENT:
-        return "no such file"
-    if exc.errno == errno.ENAMETOOLONG:
-        return "file name too long"
-    return (exc.strerror or type(exc).__name__).lower()
+    return exc.strerror or type(exc).__name__
 
 
 def _under(path: str, base: str) -> bool:
@@ -140,7 +137,9 @@ def read_bytes(
     try:
         before = os.stat(name)
     except OSError as exc:
-        raise FileProblem(name, f"cannot read {what}: {describe(exc)}") from None
+        raise FileProblem(
+            name, f"cannot read {what}: {describe(exc)}", detail=describe(exc)
+        ) from None
     if not stat.S_ISREG(before.st_mode):
         raise FileProblem(
             name,
@@ -153,7 +152,9 @@ def read_bytes(
     try:
         fd = os.open(name, flags)
     except OSError as exc:
-        raise FileProblem(name, f"cannot read {what}: {describe(exc)}") from None
+        raise FileProblem(
+            name, f"cannot read {what}: {describe(exc)}", detail=describe(exc)
+        ) from None
     try:
         after = os.fstat(fd)
         if not stat.S_ISREG(after.st_mode):  # swapped between stat and open
@@ -170,7 +171,9 @@ def read_bytes(
             chunks.append(chunk)
             remaining -= len(chunk)
     except OSError as exc:
-        raise FileProblem(name, f"cannot read {what}: {describe(exc)}") from None
+        raise FileProblem(
+            name, f"cannot read {what}: {describe(exc)}", detail=describe(exc)
+        ) from None
     finally:
         os.close(fd)
     data = b"".join(chunks)

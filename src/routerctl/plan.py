@@ -10,12 +10,12 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-import os
-import tempfile
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from routerctl import fsio
 from routerctl.errors import PlanError
 
 FORMAT_VERSION = "1.0"
@@ -187,40 +187,82 @@ def fingerprint(uuid: str, state: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
+# 1,000 changed routers make a plan of about 3 MB; a file many times that is not a plan.
+MAX_PLAN_BYTES = 64 * 1024 * 1024
+MAX_PLAN_INT_DIGITS = 24  # plans hold counts and indexes, never a number near 10**24
+
+
 def save_plan(plan: Plan, path: str | Path) -> None:
     """Write the plan as JSON, atomically (a half-written plan must never be applied)."""
-    target = Path(path)
     text = json.dumps(plan.to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    fsio.atomic_write(path, text, what="plan file")
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+def _parse_int(text: str) -> int:
+    if len(text) > MAX_PLAN_INT_DIGITS:
+        raise _BadNumber(f"a {len(text):,}-digit number")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _BadNumber(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _parse_constant(text: str) -> Any:
+    raise _BadNumber(f"{text}, which JSON does not allow")
+
+
+def parse_plan_json(text: str, name: str) -> Any:
+    """json.loads with the plan file's bounds: integers of at most MAX_PLAN_INT_DIGITS digits,
+    finite floats, no NaN/Infinity, nesting the interpreter can decode. PlanError otherwise."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return json.loads(
+            text,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_parse_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise PlanError(
+            f"{name}:{exc.lineno}: not a plan file (invalid JSON: {exc.msg}); "
+            "create one with `routerctl plan --out FILE`"
+        ) from None
+    except _BadNumber as exc:
+        raise PlanError(
+            f"{name}: damaged plan file (it holds {exc}); re-run `routerctl plan --out`"
+        ) from None
+    except RecursionError:
+        raise PlanError(
+            f"{name}: damaged plan file (JSON nested too deeply); re-run `routerctl plan --out`"
+        ) from None
+
+
+def _printable(value: Any, limit: int = 20) -> str:
+    """A value from the file, shortened and with control characters replaced, for messages."""
+    return "".join(c if c.isprintable() else "?" for c in str(value)[:limit])
 
 
 def load_plan(path: str | Path) -> Plan:
     """Read a saved plan; PlanError with a one-line reason if it is not one we can apply."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"{path}: cannot read saved plan: {exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlanError(
-            f"{path}:{exc.lineno}: not a plan file (invalid JSON: {exc.msg}); "
-            "create one with `routerctl plan --out FILE`"
-        ) from None
+        text = fsio.read_text(path, limit=MAX_PLAN_BYTES, what="plan file")
+    except fsio.FileProblem as exc:
+        raise PlanError(f"{exc.path}: cannot read saved plan: {exc.reason}") from None
+    data = parse_plan_json(text, str(path))
     if not isinstance(data, dict) or "format_version" not in data:
         raise PlanError(f"{path}: not a routerctl plan file (no format_version)")
     major = str(data["format_version"]).split(".")[0]
     if major != FORMAT_VERSION.split(".")[0]:
         raise PlanError(
-            f"{path}: plan format {data['format_version']} is not supported by this routerctl "
+            f"{path}: plan format {_printable(data['format_version'])} is not supported by this "
+            "routerctl "
             f"(reads {FORMAT_VERSION}); re-run `routerctl plan --out`"
         )
     if not isinstance(data.get("changes"), list):

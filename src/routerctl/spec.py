@@ -37,7 +37,7 @@ from routerctl.models import (
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000  # a router file has ~100 nodes; more means alias/anchor expansion abuse
 MAX_MODELS_PER_TASK = 3  # "Each task has up to 3 models" (DO blog); not enforced by the spec
-NAME_RE = re.compile(r"[a-z0-9-]+")  # always with fullmatch: `$` would accept a trailing "\n"
+NAME_RE = re.compile(r"^[a-z0-9-]+$")  # use fullmatch: with match, `$` accepts a trailing "\n"
 MAX_NAME_LEN = 255
 SIMILAR_DESCRIPTION_RATIO = 0.9
 # The similar-descriptions check compares pairs, so it is bounded twice: only the first
@@ -382,9 +382,9 @@ class _Builder:
                 f"{node.value!r} is not a finite number; write a number (or quote it for text)",
                 "number",
             )
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            if abs(value) > MAX_ABS_NUMBER:
-                raise _Problem(line, col, loc, _too_big("a"), "number")
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and abs(value) > MAX_ABS_NUMBER:
+            raise _Problem(line, col, loc, _too_big("a"), "number")
         return value
 
     def build(self, node: yaml.Node, loc: Path_, depth: int) -> Any:
@@ -510,7 +510,8 @@ def scan_router_files(
         if path.is_dir():
             found: list[Path] = []
             _walk(path, root, found, issues, {os.path.realpath(path)})
-            if not (issues or allow_empty) and not any(not p.name.endswith(TESTS_SUFFIXES) for p in found):
+            routers_found = any(not p.name.endswith(TESTS_SUFFIXES) for p in found)
+            if not (issues or allow_empty or routers_found):
                 raise ConfigError(
                     f"{path}: no router files (*.yaml or *.yml) in this directory; "
                     "create one or pass --dir"
