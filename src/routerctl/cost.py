@@ -457,6 +457,7 @@ class TaskCost:
     range_monthly: tuple[Decimal, Decimal] | None = None
     unpriced: tuple[str, ...] = ()  # pool models without a price
     price_source: str = ""  # where the chosen model's price came from
+    no_tokens: bool = False  # the profile gives no token counts for this row: unpriced
 
     @property
     def per_request(self) -> Decimal | None:
@@ -563,6 +564,17 @@ def _calls(spec: RouterSpec, traffic: RouterTraffic) -> tuple[list[_Call], list[
     if traffic.fallback is not None:
         models = tuple(spec.fallback_models)
         calls.append(_Call("fallback", "fallback", "fallback", models, traffic.fallback))
+    elif not spec.tasks and not spec.presets:
+        # A fallback-only router sends every request to its fallback models: priced there, once
+        # per request, never left out as $0.
+        models = tuple(spec.fallback_models)
+        every = TaskTraffic(share=1.0)
+        calls.append(_Call("fallback", "fallback", "fallback-only", models, every))
+        if traffic.input_tokens is None or traffic.output_tokens is None:
+            warnings.append(
+                f"{name}: no tasks, so every request goes to fallback_models, but the profile "
+                "gives no input_tokens/output_tokens for it; unpriced (add them, or `fallback:`)"
+            )
     return calls, warnings
 
 
@@ -596,6 +608,8 @@ def _choose(
         return min(known)[2], text
     if call.policy == "fallback":
         return models[0], "fallback: first listed fallback model"
+    if call.policy == "fallback-only":
+        return models[0], "fallback-only router: every request, on the first fallback model"
     return models[0], "none: first listed (manual ranking)"
 
 
@@ -609,12 +623,16 @@ def _row(
     share: Decimal | None = None,
 ) -> TaskCost:
     input_tokens, output_tokens = (_exact(t) for t in traffic.tokens(call.traffic))
+    # Token counts the profile does not give (a fallback-only router without defaults): the
+    # row is unpriced, not priced at 0 tokens.
+    no_tokens = call.traffic.input_tokens is None and traffic.input_tokens is None
+    no_tokens = no_tokens or (call.traffic.output_tokens is None and traffic.output_tokens is None)
     share = _exact(call.traffic.share) if share is None else share
     requests = _exact(traffic.requests_per_month)
     models = (force_model,) if force_model is not None else call.models
     pool: list[ModelOption] = []
     for model in models:
-        price = prices.get(model)
+        price = None if no_tokens else prices.get(model)
         cost = price.per_call(input_tokens, output_tokens) if price is not None else None
         pool.append(ModelOption(model, cost))
     if force_model is not None:
@@ -648,6 +666,7 @@ def _row(
         ),
         unpriced=tuple(dict.fromkeys(o.model for o in pool if o.per_call is None)),
         price_source=chosen_price.source if chosen_price is not None else "",
+        no_tokens=no_tokens,
     )
 
 
@@ -659,7 +678,11 @@ def _unpriced(rows: Sequence[TaskCost], prices: PriceBook) -> tuple[Unpriced, ..
     return tuple(
         Unpriced(
             model=model,
-            reason=prices.why_unpriced(model),
+            reason=(
+                "the traffic profile gives no token counts for this router"
+                if any(r.no_tokens for r in affected)
+                else prices.why_unpriced(model)
+            ),
             rows=tuple(r.key for r in affected),
             chosen=any(r.model == model for r in affected),
         )

@@ -211,7 +211,7 @@ def _parse_int(text: str) -> int:
 def _parse_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise _BadNumber(f"the number {text[:40]} is out of range")
+        raise _BadNumber(f"the out-of-range number {text[:40]}")
     return value
 
 
@@ -278,6 +278,7 @@ def load_plan(path: str | Path) -> Plan:
             problem = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         plan = Plan()
     if problem:
+        problem = _printable(problem, 200)  # it can quote a value from the file
         raise PlanError(f"{path}: damaged plan file ({problem}); re-run `routerctl plan --out`")
     return plan
 

@@ -357,7 +357,7 @@ class _Builder:
             raise _Problem(line, col, loc, _too_big(f"{len(node.value):,}-character"), "number")
         try:
             value = self.constructor.construct_object(node)
-        except (ValueError, OverflowError):  # e.g. a timestamp in year 99999
+        except (ValueError, OverflowError, TypeError, AttributeError):  # !!timestamp 99999-1-1
             kind = node.tag.rsplit(":", 1)[-1]
             raise _Problem(
                 line,
