@@ -226,7 +226,9 @@ def test_directory_symlink_loop_is_reported_not_followed(project: Path) -> None:
 def test_symlink_inside_the_project_is_read_and_errors_name_the_link(project: Path) -> None:
     shared = project / "shared"
     shared.mkdir()
-    broken = VALID.replace("[openai-gpt-5-nano, llama3.3-70b-instruct]", "7").replace("a-a", "b")
+    broken = VALID.replace("[openai-gpt-5-nano, llama3.3-70b-instruct]", "7").replace(
+        "app-a", "linked"
+    )
     (shared / "base.yaml").write_text(broken)
     (project / "routers" / "link.yaml").symlink_to(shared / "base.yaml")
     result = run("plan")
