@@ -912,13 +912,17 @@ def _similar_descriptions(
                 code="similar-descriptions-bounded",
             )
         )
+    reported: set[str] = set()  # each task is reported once, against the first it resembles
     for i, (key_a, text_a) in enumerate(compared):
         for key_b, text_b in compared[i + 1 :]:
+            if key_b in reported:
+                continue
             if work is not None:
                 work.pairs += 1
                 work.max_chars = max(work.max_chars, len(text_a), len(text_b))
             ratio = _similarity(text_a, text_b, SIMILAR_DESCRIPTION_RATIO, counts)
             if ratio >= SIMILAR_DESCRIPTION_RATIO:
+                reported.add(key_b)
                 issues.append(
                     doc.issue(
                         ("tasks", key_b, "description"),
