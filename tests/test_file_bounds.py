@@ -62,7 +62,10 @@ def test_fallback_only_router_without_token_counts_is_unpriced_with_a_reason() -
 
 def test_explicit_fallback_traffic_still_wins_for_a_fallback_only_router() -> None:
     traffic = RouterTraffic.model_validate(
-        {"requests_per_month": 10, "fallback": {"share": 0.5, "input_tokens": 1e6, "output_tokens": 0}}
+        {
+            "requests_per_month": 10,
+            "fallback": {"share": 0.5, "input_tokens": 1e6, "output_tokens": 0},
+        }
     )
     cost = estimate_router(fallback_only(), traffic, PRICES)
     assert cost.monthly == Decimal("5")  # $1 per call x 0.5 x 10
@@ -152,7 +155,8 @@ def test_long_descriptions_are_compared_on_their_first_characters_only() -> None
     long = "a" * 200_000
     work = SimilarityWork()
     issues = _similar_descriptions(doc, [("one", long + "x"), ("two", long + "y")], work)
-    assert work.pairs == 1 and work.max_chars == SIMILAR_MAX_CHARS
+    assert work.pairs == 1
+    assert work.max_chars == SIMILAR_MAX_CHARS
     assert [i.code for i in issues] == ["similar-descriptions"]
 
 

@@ -167,7 +167,7 @@ def test_atomic_write_make_parents(tmp_path: Path) -> None:
 
 def test_atomic_write_parent_is_a_file(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("")
-    with pytest.raises(FileProblem, match="directory .*/f is not a directory"):
+    with pytest.raises(FileProblem, match=r"directory .*/f is not a directory"):
         atomic_write(tmp_path / "f" / "x", "x")
 
 
@@ -212,7 +212,8 @@ def test_the_three_old_atomic_writers_are_gone() -> None:
     src = Path(fsio.__file__).parent
     for name in ("plan.py", "fmt.py", "importer.py", "costplan.py"):
         text = (src / name).read_text(encoding="utf-8")
-        assert "mkstemp" not in text and "os.replace" not in text, name
+        assert "mkstemp" not in text, name
+        assert "os.replace" not in text, name
         assert "write_text(" not in text, name
 
 
