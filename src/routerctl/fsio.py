@@ -228,6 +228,50 @@ def atomic_write(
     target = Path(path)
     name = os.fspath(path)
     directory = target.parent if str(target.parent) else Path(".")
+    try:
+        _write_checks(target, name, directory, what, root, make_parents)
+    except OSError as exc:  # e.g. a name longer than the filesystem allows
+        raise FileProblem(name, f"cannot write {what}: {describe(exc)}", "write") from None
+    if mode is None:
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        reason = describe(exc)
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            reason = f"directory {directory} is not writable ({reason})"
+        raise FileProblem(name, f"cannot write {what}: {reason}", "write") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise FileProblem(name, f"cannot write {what}: {describe(exc)}", "write") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
+
+
+def _write_checks(
+    target: Path,
+    name: str,
+    directory: Path,
+    what: str,
+    root: str | os.PathLike[str] | None,
+    make_parents: bool,
+) -> None:
     if target.is_symlink():
         raise FileProblem(
             name,
@@ -255,36 +299,6 @@ def atomic_write(
         )
     if target.exists() and not target.is_file():
         raise FileProblem(name, f"cannot write {what}: it exists and is not a regular file")
-    if mode is None:
-        try:
-            mode = target.stat().st_mode & 0o7777
-        except OSError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        reason = describe(exc)
-        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            reason = f"directory {directory} is not writable ({reason})"
-        raise FileProblem(name, f"cannot write {what}: {reason}", "write") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise FileProblem(name, f"cannot write {what}: {describe(exc)}", "write") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(directory)
 
 
 def _fsync_dir(directory: Path) -> None:

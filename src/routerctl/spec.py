@@ -507,7 +507,11 @@ def scan_router_files(
     issues: list[Issue] = []
     for given in paths:
         path = Path(given)
-        if path.is_dir():
+        try:
+            is_dir, exists = path.is_dir(), path.exists() or path.is_symlink()
+        except OSError as exc:  # e.g. a name longer than the filesystem allows
+            raise ConfigError(f"{_shown(path)}: {fsio.describe(exc)}") from None
+        if is_dir:
             found: list[Path] = []
             _walk(path, root, found, issues, {os.path.realpath(path)})
             routers_found = any(not p.name.endswith(TESTS_SUFFIXES) for p in found)
@@ -518,12 +522,18 @@ def scan_router_files(
                 )
             for p in found:
                 (tests if p.name.endswith(TESTS_SUFFIXES) else routers).add(p)
-        elif path.exists() or path.is_symlink():
+        elif exists:
             # Not a directory: read_document says what it is if it is not a regular file.
             (tests if path.name.endswith(TESTS_SUFFIXES) else routers).add(path)
         else:
             raise ConfigError(f"{path}: no such file or directory")
     return sorted(routers), sorted(tests), issues
+
+
+def _shown(path: Path, limit: int = 120) -> str:
+    """A path from a file or flag, shortened for a one-line message."""
+    text = str(path)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _looks_like_router(name: str) -> bool:
@@ -1106,8 +1116,12 @@ def _read_overlays(
 ) -> dict[str, Document]:
     if overlay is None or overlay.directory is None:
         return {}
-    if not overlay.directory.is_dir():
-        raise ConfigError(f"{overlay.directory}: overlay directory does not exist")
+    try:
+        is_dir = overlay.directory.is_dir()
+    except OSError as exc:
+        raise ConfigError(f"{_shown(overlay.directory)}: {fsio.describe(exc)}") from None
+    if not is_dir:
+        raise ConfigError(f"{_shown(overlay.directory)}: overlay directory does not exist")
     found: dict[str, Document] = {}
     paths, _, problems = scan_router_files([overlay.directory], root=root, allow_empty=True)
     issues += problems
