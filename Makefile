@@ -1,4 +1,4 @@
-.PHONY: help install test lint typecheck unit demo docs bench reliability validate-examples clean
+.PHONY: help install test lint typecheck unit demo docs bench reliability validate-examples clean fuzz
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -45,6 +45,16 @@ bench: install  ## performance figures, written to bench/README.md
 
 reliability: install  ## fault-injection suite summary table
 	$(PY) bench/reliability.py
+
+FUZZ_SECONDS ?= 60
+
+fuzz: install  ## coverage-guided fuzzing (atheris) of the YAML reader and plan loader, 60 s each
+	$(PY) -m pip install --quiet -e '.[fuzz]'
+	mkdir -p fuzz/corpus/yaml fuzz/corpus/plan
+	$(PY) fuzz/fuzz_yaml.py -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=1024 \
+		-timeout=10 -print_final_stats=1 fuzz/corpus/yaml fuzz/seeds/yaml
+	$(PY) fuzz/fuzz_plan.py -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=1024 \
+		-timeout=10 -print_final_stats=1 fuzz/corpus/plan fuzz/seeds/plan
 
 clean:  ## remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info src/*.egg-info

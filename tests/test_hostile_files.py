@@ -347,6 +347,7 @@ PLAN_EXPECT = {
     "field-changes-is-a-string.json": "damaged plan file",
     "float-overflow.json": "out-of-range number 1e400",
     "format-version-2.json": "plan format 2.0 is not supported",
+    "fuzz-prunable-is-a-number.json": "is not a list of strings",  # found by make fuzz
     "format-version-control-chars.json": "plan format ?[2J?[H9.9 is not supported",
     "infinity.json": "Infinity, which JSON does not allow",
     "int-30-digits.json": "a 30-digit number",

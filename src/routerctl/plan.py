@@ -255,9 +255,16 @@ def load_plan(path: str | Path) -> Plan:
         text = fsio.read_text(path, limit=MAX_PLAN_BYTES, what="plan file")
     except fsio.FileProblem as exc:
         raise PlanError(f"{exc.path}: cannot read saved plan: {exc.reason}") from None
-    data = parse_plan_json(text, str(path))
+    return plan_from_text(text, str(path))
+
+
+def plan_from_text(text: str, path: str) -> Plan:
+    """load_plan without the file: the JSON text of a saved plan, judged the same way."""
+    data = parse_plan_json(text, path)
     if not isinstance(data, dict) or "format_version" not in data:
         raise PlanError(f"{path}: not a routerctl plan file (no format_version)")
+    if not isinstance(data["format_version"], str | int | float):
+        raise PlanError(f"{path}: damaged plan file (format_version is not a version string)")
     major = str(data["format_version"]).split(".")[0]
     if major != FORMAT_VERSION.split(".")[0]:
         raise PlanError(
@@ -289,6 +296,19 @@ FIELD_KINDS = ("added", "removed", "changed")
 
 def _damage(plan: Plan) -> str:
     """What makes a parsed plan unusable for apply or rendering ("" if nothing)."""
+    for label, names in (
+        ("unchanged", plan.unchanged),
+        ("unmanaged", plan.unmanaged),
+        ("prunable", plan.prunable),
+        ("protected", plan.protected),
+        ("targets", plan.targets),
+        ("warnings", plan.warnings),
+    ):
+        if not all(isinstance(n, str) for n in names):
+            return f'"{label}" is not a list of strings'
+    for label, value in (("environment", plan.environment), ("api_url", plan.api_url)):
+        if value is not None and not isinstance(value, str):
+            return f'"{label}" is not a string'
     for index, change in enumerate(plan.changes):
         where = f"change {index}"
         if not isinstance(change.name, str) or not change.name:
@@ -309,6 +329,15 @@ def _damage(plan: Plan) -> str:
         for fc in change.fields:
             if not isinstance(fc.path, str) or fc.kind not in FIELD_KINDS:
                 return f"{where} has a malformed field change"
+            if not all(isinstance(n, str) for n in fc.notes):
+                return f"{where} has a malformed field change"
+        for label, value in (
+            ("renamed_from", change.renamed_from),
+            ("fingerprint", change.fingerprint),
+            ("uuid", change.uuid),
+        ):
+            if value is not None and not isinstance(value, str):
+                return f"{where} has a malformed {label}"
         if not all(isinstance(w, str) for w in change.warnings):
             return f"{where} has malformed warnings"
     return ""
