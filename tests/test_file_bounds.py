@@ -14,14 +14,12 @@ from routerctl.cli import cli
 from routerctl.cost import Price, PriceBook, estimate_router
 from routerctl.errors import SpecError
 from routerctl.models import RouterSpec, RouterTraffic
+from routerctl.similarity import SIMILAR_MAX_CHARS, SIMILAR_MAX_TASKS, SimilarityWork
 from routerctl.spec import (
     MAX_FILE_BYTES,
-    SIMILAR_MAX_CHARS,
-    SIMILAR_MAX_TASKS,
-    SimilarityWork,
-    _similar_descriptions,
     check_router,
     parse_document,
+    similar_description_issues,
 )
 
 PRICES = PriceBook(
@@ -142,7 +140,7 @@ def test_near_limit_file_with_many_similar_tasks_does_bounded_work() -> None:
     spec = RouterSpec.model_validate(doc.data)
     descriptions = [(k, t.description.lower()) for k, t in spec.tasks.items()]
     work = SimilarityWork()
-    issues = _similar_descriptions(doc, descriptions, work)
+    issues = similar_description_issues(doc, descriptions, work)
     assert 0 < work.pairs <= SIMILAR_MAX_TASKS * (SIMILAR_MAX_TASKS - 1) // 2
     assert work.max_chars <= SIMILAR_MAX_CHARS
     codes = [i.code for i in issues]
@@ -154,7 +152,7 @@ def test_long_descriptions_are_compared_on_their_first_characters_only() -> None
     doc = parse_document(b"x: 1\n", "r.yaml")
     long = "a" * 200_000
     work = SimilarityWork()
-    issues = _similar_descriptions(doc, [("one", long + "x"), ("two", long + "y")], work)
+    issues = similar_description_issues(doc, [("one", long + "x"), ("two", long + "y")], work)
     assert work.pairs == 1
     assert work.max_chars == SIMILAR_MAX_CHARS
     assert [i.code for i in issues] == ["similar-descriptions"]
@@ -162,7 +160,7 @@ def test_long_descriptions_are_compared_on_their_first_characters_only() -> None
 
 def test_under_the_bounds_nothing_changes() -> None:
     doc = parse_document(b"x: 1\n", "r.yaml")
-    issues = _similar_descriptions(
+    issues = similar_description_issues(
         doc, [("a", "summarize long documents"), ("b", "summarize long documents!")]
     )
     assert [i.code for i in issues] == ["similar-descriptions"]

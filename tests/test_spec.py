@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from routerctl.errors import ConfigError, Issue, SpecError
 from routerctl.models import ProjectSettings
+from routerctl.similarity import similarity as _similarity  # its shortcuts never change a result
 from routerctl.spec import (
     MAX_FILE_BYTES,
     MAX_NODES,
     Overlay,
-    _similarity,  # private, but its shortcuts must never change a result
     collect_routers,
     deep_merge,
     dump_yaml,

@@ -30,8 +30,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from routerctl import fsio
+from routerctl.discover import scan_router_files
 from routerctl.errors import Issue, SpecError
-from routerctl.spec import MAX_FILE_BYTES, parse_document, scan_router_files
+from routerctl.spec import MAX_FILE_BYTES, parse_document
 
 TOP_LEVEL_ORDER = (
     "name",

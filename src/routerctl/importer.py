@@ -143,7 +143,7 @@ def declared_names(directory: Path, *, root: str | Path | None = None) -> dict[s
     """Router names already declared by files in `directory`. A file that cannot be read at
     all is an error (SpecError): its router would look undeclared and be imported twice.
     Files that read but do not parse are skipped here; validate reports them."""
-    from routerctl.spec import scan_router_files
+    from routerctl.discover import scan_router_files
 
     if not directory.is_dir():
         return {}

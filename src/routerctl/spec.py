@@ -10,10 +10,7 @@ import datetime
 import difflib
 import fnmatch
 import math
-import os
 import re
-import stat
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +20,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from routerctl import fsio
+from routerctl.discover import ROUTER_SUFFIXES as ROUTER_SUFFIXES
+from routerctl.discover import TESTS_SUFFIXES as TESTS_SUFFIXES
+from routerctl.discover import find_router_files as find_router_files
+from routerctl.discover import scan_router_files, shown_path
 from routerctl.errors import ConfigError, Issue, Severity, SpecError
 from routerctl.models import (
     FALLBACK_ROUTE,
@@ -33,26 +34,23 @@ from routerctl.models import (
     RoutingCase,
     TaskSpec,
 )
+from routerctl.similarity import SIMILAR_DESCRIPTION_RATIO as SIMILAR_DESCRIPTION_RATIO
+from routerctl.similarity import (
+    SIMILAR_MAX_TASKS,
+    SimilarityWork,
+    similar_descriptions,
+)
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000  # a router file has ~100 nodes; more means alias/anchor expansion abuse
 MAX_MODELS_PER_TASK = 3  # "Each task has up to 3 models" (DO blog); not enforced by the spec
 NAME_RE = re.compile(r"^[a-z0-9-]+$")  # use fullmatch: with match, `$` accepts a trailing "\n"
 MAX_NAME_LEN = 255
-SIMILAR_DESCRIPTION_RATIO = 0.9
-# The similar-descriptions check compares pairs, so it is bounded twice: only the first
-# SIMILAR_MAX_CHARS characters of a description are compared, and at most SIMILAR_MAX_TASKS
-# tasks take part (a warning says so when a router has more). Past those bounds the check
-# costs nothing; within them it costs at most C(64, 2) = 2,016 bounded comparisons.
-SIMILAR_MAX_CHARS = 512
-SIMILAR_MAX_TASKS = 64
 # Numbers in a file: no router setting or traffic figure is anywhere near 10**15, and a bound
 # keeps a 4,301-digit integer (which int() refuses with a ValueError) or a sexagesimal YAML
 # 1.1 integer (1:2:3:… grows as 60**n) from reaching arithmetic or messages.
 MAX_INT_DIGITS = 24
 MAX_ABS_NUMBER = 10**15
-ROUTER_SUFFIXES = (".yaml", ".yml")
-TESTS_SUFFIXES = (".tests.yaml", ".tests.yml")
 
 try:  # libyaml is ~10x faster; validate on 1,000 files depends on it when available
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,misc,unused-ignore]
@@ -477,123 +475,6 @@ class _Builder:
 # --- finding files --------------------------------------------------------------------------
 
 
-def find_router_files(
-    paths: Sequence[str | Path], *, root: str | Path | None = None
-) -> tuple[list[Path], list[Path]]:
-    """Router files and routing-test files (`*.tests.yaml`) under the given paths, sorted.
-
-    Raises ConfigError for a path that does not exist or a directory with no router files, and
-    SpecError naming every directory that cannot be listed or symlink that cannot be followed
-    (see scan_router_files): a file that is never read must never look like a deleted router.
-    """
-    routers, tests, issues = scan_router_files(paths, root=root)
-    if issues:
-        raise SpecError(issues)
-    return routers, tests
-
-
-def scan_router_files(
-    paths: Sequence[str | Path], *, root: str | Path | None = None, allow_empty: bool = False
-) -> tuple[list[Path], list[Path], list[Issue]]:
-    """find_router_files, returning the problems instead of raising them.
-
-    Every non-hidden entry whose name ends in .yaml/.yml is returned whatever its type (FIFO,
-    device, dangling symlink …): read_document refuses it with its path, so it is reported
-    rather than skipped. Directories that cannot be listed, symlinked directories that dangle,
-    loop or (with `root`) lead outside the project, are issues here.
-    """
-    routers: set[Path] = set()
-    tests: set[Path] = set()
-    issues: list[Issue] = []
-    for given in paths:
-        path = Path(given)
-        try:
-            is_dir, exists = path.is_dir(), path.exists() or path.is_symlink()
-        except OSError as exc:  # e.g. a name longer than the filesystem allows
-            raise ConfigError(f"{_shown(path)}: {fsio.describe(exc)}") from None
-        if is_dir:
-            found: list[Path] = []
-            _walk(path, root, found, issues, {os.path.realpath(path)})
-            routers_found = any(not p.name.endswith(TESTS_SUFFIXES) for p in found)
-            if not (issues or allow_empty or routers_found):
-                raise ConfigError(
-                    f"{path}: no router files (*.yaml or *.yml) in this directory; "
-                    "create one or pass --dir"
-                )
-            for p in found:
-                (tests if p.name.endswith(TESTS_SUFFIXES) else routers).add(p)
-        elif exists:
-            # Not a directory: read_document says what it is if it is not a regular file.
-            (tests if path.name.endswith(TESTS_SUFFIXES) else routers).add(path)
-        else:
-            raise ConfigError(f"{path}: no such file or directory")
-    return sorted(routers), sorted(tests), issues
-
-
-def _shown(path: Path, limit: int = 120) -> str:
-    """A path from a file or flag, shortened for a one-line message."""
-    text = str(path)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _looks_like_router(name: str) -> bool:
-    return name.endswith(ROUTER_SUFFIXES)
-
-
-def _walk(
-    directory: Path,
-    root: str | Path | None,
-    found: list[Path],
-    issues: list[Issue],
-    seen: set[str],
-) -> None:
-    """Depth-first listing that reports, rather than skips, what it cannot read."""
-
-    def problem(path: Path, message: str, code: str) -> None:
-        issues.append(Issue(str(path), 1, 1, "", message, "error", code))
-
-    try:
-        with os.scandir(directory) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
-    except OSError as exc:
-        problem(directory, f"cannot list directory: {fsio.describe(exc)}", "unreadable-dir")
-        return
-    for entry in entries:
-        # Hidden files and directories (.git, .github, editor backups) are not routers.
-        if entry.name.startswith("."):
-            continue
-        path = directory / entry.name
-        looks = _looks_like_router(entry.name)
-        try:
-            is_link = entry.is_symlink()
-            mode = entry.stat(follow_symlinks=True).st_mode if is_link else None
-            is_dir = stat.S_ISDIR(mode) if mode is not None else entry.is_dir(follow_symlinks=False)
-        except OSError as exc:  # a dangling or looping symlink
-            if looks or "." not in entry.name:  # a router file, or perhaps a directory
-                try:
-                    fsio.check_link(path, None)
-                except fsio.FileProblem as link:
-                    problem(path, link.reason, link.code)
-                else:  # pragma: no cover - raced away
-                    problem(path, f"cannot read: {fsio.describe(exc)}", "io")
-            continue
-        if is_dir:
-            if is_link and root is not None and fsio.leaves(path, root):
-                problem(
-                    path,
-                    "is a symlink to a directory outside the project; refusing to read it",
-                    "symlink-outside",
-                )
-                continue
-            real = os.path.realpath(path)
-            if real in seen:
-                problem(path, "symlink loop (this directory contains itself)", "symlink-loop")
-                continue
-            _walk(path, root, found, issues, {*seen, real})
-        elif looks:
-            found.append(path)
-
-
 # --- validation -------------------------------------------------------------------------------
 
 
@@ -890,28 +771,25 @@ def check_router(doc: Document, spec: RouterSpec, known_presets: set[str] | None
                     code="fallback-same-as-pool",
                 )
             )
-    issues += _similar_descriptions(doc, descriptions)
+    issues += similar_description_issues(doc, descriptions)
     issues += _check_tests(doc, spec, spec.tests, ("tests",))
     return issues
 
 
-@dataclass
-class SimilarityWork:
-    """What one similar-descriptions check cost: pairs compared and characters per pair at most
-    (tests bound the work by these counts, not by wall time)."""
-
-    pairs: int = 0
-    max_chars: int = 0
-
-
-def _similar_descriptions(
+def similar_description_issues(
     doc: Document, descriptions: list[tuple[str, str]], work: SimilarityWork | None = None
 ) -> list[Issue]:
-    """Warn when two task descriptions are nearly the same (difflib ratio >= 0.9), within the
-    SIMILAR_MAX_TASKS / SIMILAR_MAX_CHARS bounds; a router beyond them is told so."""
-    issues: list[Issue] = []
-    counts: dict[str, Counter[str]] = {}
-    compared = [(key, text[:SIMILAR_MAX_CHARS]) for key, text in descriptions[:SIMILAR_MAX_TASKS]]
+    """The similar-descriptions warnings of one router (see routerctl.similarity)."""
+    issues = [
+        doc.issue(
+            ("tasks", found.task, "description"),
+            f"description is {found.ratio:.0%} similar to task {found.like!r}: the router "
+            "cannot tell them apart reliably",
+            severity="warning",
+            code="similar-descriptions",
+        )
+        for found in similar_descriptions(descriptions, work)
+    ]
     if len(descriptions) > SIMILAR_MAX_TASKS:
         issues.append(
             doc.issue(
@@ -922,46 +800,7 @@ def _similar_descriptions(
                 code="similar-descriptions-bounded",
             )
         )
-    reported: set[str] = set()  # each task is reported once, against the first it resembles
-    for i, (key_a, text_a) in enumerate(compared):
-        for key_b, text_b in compared[i + 1 :]:
-            if key_b in reported:
-                continue
-            if work is not None:
-                work.pairs += 1
-                work.max_chars = max(work.max_chars, len(text_a), len(text_b))
-            ratio = _similarity(text_a, text_b, SIMILAR_DESCRIPTION_RATIO, counts)
-            if ratio >= SIMILAR_DESCRIPTION_RATIO:
-                reported.add(key_b)
-                issues.append(
-                    doc.issue(
-                        ("tasks", key_b, "description"),
-                        f"description is {ratio:.0%} similar to task {key_a!r}: the router "
-                        "cannot tell them apart reliably",
-                        severity="warning",
-                        code="similar-descriptions",
-                    )
-                )
     return issues
-
-
-def _similarity(
-    a: str, b: str, cutoff: float, counts: dict[str, Counter[str]] | None = None
-) -> float:
-    """difflib's ratio() of two texts, or 0.0 as soon as one of its cheap upper bounds shows it
-    is below `cutoff`. Full ratios are quadratic; on 1,000 routers they dominated `validate`.
-    `counts` caches character counts across the pairs of one router."""
-    total = len(a) + len(b)
-    if total == 0:
-        return 1.0
-    if 2 * min(len(a), len(b)) / total < cutoff:  # SequenceMatcher.real_quick_ratio()
-        return 0.0
-    cache = {} if counts is None else counts
-    count_a = cache.get(a) or cache.setdefault(a, Counter(a))
-    count_b = cache.get(b) or cache.setdefault(b, Counter(b))
-    if 2 * (count_a & count_b).total() / total < cutoff:  # SequenceMatcher.quick_ratio()
-        return 0.0
-    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 def _check_tests(
@@ -1119,9 +958,9 @@ def _read_overlays(
     try:
         is_dir = overlay.directory.is_dir()
     except OSError as exc:
-        raise ConfigError(f"{_shown(overlay.directory)}: {fsio.describe(exc)}") from None
+        raise ConfigError(f"{shown_path(overlay.directory)}: {fsio.describe(exc)}") from None
     if not is_dir:
-        raise ConfigError(f"{_shown(overlay.directory)}: overlay directory does not exist")
+        raise ConfigError(f"{shown_path(overlay.directory)}: overlay directory does not exist")
     found: dict[str, Document] = {}
     paths, _, problems = scan_router_files([overlay.directory], root=root, allow_empty=True)
     issues += problems
