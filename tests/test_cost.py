@@ -34,6 +34,7 @@ from routerctl.models import (
 from routerctl.render_cost import (
     cost_delta_dict,
     format_cost_delta,
+    format_cost_row,
     format_money,
     format_per_call,
     render_cost_json,
@@ -708,6 +709,8 @@ def test_delta_before_after_created_deleted() -> None:
 
     same = estimate_delta(cheap, cheap, load, SKEWED)
     assert format_cost_delta(same) == "$1.00/month (no change)"
+    for delta in (change, created, deleted, same):
+        assert format_cost_row(cost_delta_dict(delta)) == format_cost_delta(delta)
 
     with pytest.raises(ValueError, match="at least one side"):
         estimate_delta(None, None, load, SKEWED)
@@ -725,11 +728,16 @@ def test_delta_to_an_unpriced_model_is_unknown_not_a_saving() -> None:
         "currency": "USD",
         "before_monthly": 5.1,
         "before_complete": True,
+        "before_unpriced_rows": 0,
         "after_monthly": 0.0,
         "after_complete": False,
+        "after_unpriced_rows": 1,
         "delta_monthly": None,
         "complete": False,
+        "unpriced_models": ["mystery"],
     }
+    # A plan stores only these numbers; the words are made from them, and must be the same.
+    assert format_cost_row(cost_delta_dict(change)) == format_cost_delta(change)
 
 
 # --- renderers -------------------------------------------------------------------------------

@@ -43,19 +43,29 @@ def test_fallback_only_router_is_priced_on_its_first_fallback_model() -> None:
     cost = estimate_router(fallback_only(), traffic, PRICES)
     [row] = cost.rows
     assert (row.key, row.kind, row.model) == ("fallback", "fallback", "fb")
-    assert row.assumption == "fallback-only router: every request, on the first fallback model"
+    assert row.assumption == "fallback: first listed fallback model"
     # 100 x $1/M + 10 x $2/M = $0.00012 per request, x 1,000,000 requests
     assert cost.monthly == Decimal("120")
     assert cost.complete
 
 
-def test_fallback_only_router_without_token_counts_is_unpriced_with_a_reason() -> None:
-    traffic = RouterTraffic(requests_per_month=1_000_000)
-    cost = estimate_router(fallback_only(), traffic, PRICES)
-    assert not cost.complete
-    assert cost.rows[0].monthly is None
-    assert cost.unpriced[0].reason == "the traffic profile gives no token counts for this router"
-    assert any("no tasks, so every request goes to fallback_models" in w for w in cost.warnings)
+def test_fallback_only_traffic_without_token_counts_is_refused_when_read() -> None:
+    with pytest.raises(ValueError, match="every request is costed on the fallback models"):
+        RouterTraffic(requests_per_month=1_000_000)
+
+
+def test_fallback_only_router_without_token_counts_is_one_line_from_cost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "routers").mkdir()
+    (tmp_path / "routers" / "a.yaml").write_text("name: a\nfallback_models: [fb]\n")
+    (tmp_path / "p.yaml").write_text("routers:\n  a:\n    requests_per_month: 10\n")
+    result = CliRunner().invoke(cli, ["cost", "--offline", "--profile", "p.yaml"])
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("routerctl: error: p.yaml: traffic profile: routers.a: ")
+    assert "set input_tokens and output_tokens" in line
 
 
 def test_explicit_fallback_traffic_still_wins_for_a_fallback_only_router() -> None:

@@ -371,16 +371,25 @@ def test_markdown_lists_unchanged_and_orphans_and_costs() -> None:
         prunable=("b",),
         protected=("c",),
         unmanaged=("d",),
-        costs={"routers": [{"name": "a", "text": "$12.00/month"}]},
+        costs={
+            "routers": [
+                {
+                    "name": "a",
+                    "before_monthly": 12.0,
+                    "after_monthly": 12.0,
+                    "delta_monthly": 0.0,
+                }
+            ]
+        },
     )
     text = render_plan_markdown(plan)
     assert "- Not in the files; deleted only with --prune (1): `b`" in text
     assert "- Not in the files; protected, never deleted (1): `c`" in text
     assert "- Not managed here (outside the prune scope), left untouched (1): `d`" in text
     assert "- Unchanged (1): `a`" in text
-    assert "- **Monthly cost**: `a` $12.00/month" in text
+    assert "- **Monthly cost**: `a` $12.00/month (no change)" in text
     plain = render_plan(plan)
-    assert "Monthly cost (traffic profile):\n  a: $12.00/month\n" in plain
+    assert "Monthly cost (traffic profile):\n  a: $12.00/month (no change)\n" in plain
 
 
 def test_markdown_warnings_become_alerts() -> None:

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routerctl.errors import ConfigError, Issue, SpecError
-from routerctl.models import ProjectSettings
+from routerctl.models import ProjectSettings, matches_any
 from routerctl.similarity import similarity as _similarity  # its shortcuts never change a result
 from routerctl.spec import (
     MAX_FILE_BYTES,
@@ -29,7 +29,6 @@ from routerctl.spec import (
     format_loc,
     load_routers,
     load_settings,
-    matches_any,
     parse_document,
     read_document,
     suggest,
@@ -246,9 +245,7 @@ def test_parse_deep_nesting_in_a_short_file_is_refused():
     raw = b"a: " + b"[" * 100 + b"]" * 100 + b"\n"
     issue = parse_error(raw)
     assert issue.format() == (
-        "r.yaml:1:35: a[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
-        "[0][0][0][0][0][0][0][0]: values are nested more than 32 levels deep; "
-        "a router file needs 4"
+        "r.yaml:1:35: values are nested more than 32 levels deep; a router file needs 4"
     )
     assert issue.code == "too-deep"
 

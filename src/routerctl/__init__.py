@@ -3,7 +3,7 @@
 The public Python API (stable; `tests/test_public_api.py` pins it). Names are imported lazily
 so that `routerctl --help` does not pay for pydantic and httpx.
 
-    from routerctl import load_project, compute_plan, apply_plan, RouterClient
+    from routerctl import load_project, plan_project, apply_plan, RouterClient
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ _EXPORTS = {
     "Action": "routerctl.plan",
     "ApiError": "routerctl.errors",
     "ApplyError": "routerctl.errors",
-    "ApplyResult": "routerctl.apply",
+    "ApplyResult": "routerctl.outcome",
     "Change": "routerctl.plan",
     "ConfigError": "routerctl.errors",
     "Emulator": "routerctl.emulator",
@@ -24,6 +24,7 @@ _EXPORTS = {
     "Issue": "routerctl.errors",
     "LiveRouter": "routerctl.models",
     "Plan": "routerctl.plan",
+    "PlanResult": "routerctl.workflow",
     "PlanError": "routerctl.errors",
     "RouterClient": "routerctl.client",
     "RouterSpec": "routerctl.models",
@@ -34,6 +35,7 @@ _EXPORTS = {
     "load_plan": "routerctl.plan",
     "load_project": "routerctl.project",
     "load_routers": "routerctl.spec",
+    "plan_project": "routerctl.workflow",
     "render_plan": "routerctl.render",
     "render_plan_json": "routerctl.render",
     "render_plan_markdown": "routerctl.render",
@@ -54,6 +56,7 @@ __all__ = [
     "LiveRouter",
     "Plan",
     "PlanError",
+    "PlanResult",
     "RouterClient",
     "RouterSpec",
     "RouterctlError",
@@ -63,6 +66,7 @@ __all__ = [
     "load_plan",
     "load_project",
     "load_routers",
+    "plan_project",
     "render_plan",
     "render_plan_json",
     "render_plan_markdown",
@@ -70,7 +74,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from routerctl.apply import ApplyResult, apply_plan
+    from routerctl.apply import apply_plan
     from routerctl.client import RouterClient
     from routerctl.diff import compute_plan
     from routerctl.emulator import Emulator
@@ -85,10 +89,12 @@ if TYPE_CHECKING:  # pragma: no cover
         SpecError,
     )
     from routerctl.models import LiveRouter, RouterSpec
+    from routerctl.outcome import ApplyResult
     from routerctl.plan import Action, Change, FieldChange, Plan, load_plan, save_plan
     from routerctl.project import load_project
     from routerctl.render import render_plan, render_plan_json, render_plan_markdown
     from routerctl.spec import load_routers
+    from routerctl.workflow import PlanResult, plan_project
 
 
 def __getattr__(name: str) -> Any:

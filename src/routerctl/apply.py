@@ -11,11 +11,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from routerctl.errors import ApiStatusError, ApplyError, ExitCode, PlanError, RouterctlError
 from routerctl.models import LiveRouter, spec_from_state
+from routerctl.outcome import ApplyResult, Outcome
 from routerctl.plan import Action, Change, Plan, fingerprint
 
 DEFAULT_PARALLELISM = 4
@@ -29,74 +29,6 @@ class RouterWriter(Protocol):
     def create_router(self, payload: dict[str, Any]) -> LiveRouter: ...
     def update_router(self, uuid: str, payload: dict[str, Any]) -> LiveRouter: ...
     def delete_router(self, uuid: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class Outcome:
-    name: str
-    action: Action
-    status: str  # created | updated | deleted | failed | skipped
-    uuid: str | None = None
-    error: str | None = None
-    seconds: float = 0.0
-    renamed_from: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "action": self.action.value,
-            "status": self.status,
-            "uuid": self.uuid,
-            "error": self.error,
-            "seconds": round(self.seconds, 3),
-            "renamed_from": self.renamed_from,
-        }
-
-
-@dataclass(frozen=True)
-class ApplyResult:
-    outcomes: tuple[Outcome, ...]
-
-    def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def done(self) -> int:
-        return sum(1 for o in self.outcomes if o.status in ("created", "updated", "deleted"))
-
-    @property
-    def failed(self) -> int:
-        return self.count("failed")
-
-    @property
-    def exit_code(self) -> ExitCode:
-        if not self.failed and not self.count("skipped"):
-            return ExitCode.OK
-        return ExitCode.PARTIAL if self.done else ExitCode.ERROR
-
-    def summary_line(self) -> str:
-        parts = [
-            f"{self.count('created')} created",
-            f"{self.count('updated')} updated",
-            f"{self.count('deleted')} deleted",
-        ]
-        if self.failed:
-            parts.append(f"{self.failed} failed")
-        if self.count("skipped"):
-            parts.append(f"{self.count('skipped')} skipped")
-        head = "Apply complete" if self.exit_code is ExitCode.OK else "Apply stopped"
-        return f"{head}: {', '.join(parts)}."
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "format_version": "1.0",
-            "exit_code": int(self.exit_code),
-            "summary": {
-                status: self.count(status)
-                for status in ("created", "updated", "deleted", "failed", "skipped")
-            },
-            "outcomes": [o.to_dict() for o in self.outcomes],
-        }
 
 
 def payload_for(change: Change) -> dict[str, Any]:
@@ -232,3 +164,30 @@ def stale_changes(plan: Plan, live: Sequence[LiveRouter]) -> list[str]:
         if now != change.fingerprint:
             problems.append(f"{change.name}: changed live since the plan was made")
     return problems
+
+
+def check_saved_plan(
+    plan: Plan,
+    live: Sequence[LiveRouter],
+    *,
+    source: str,
+    api_url: str,
+    environment: str | None,
+) -> None:
+    """Refuse a saved plan made for another API or environment, or one whose routers changed
+    live since it was made (PlanError; nothing is applied)."""
+    if plan.api_url and plan.api_url != api_url:
+        raise PlanError(
+            f"{source} was made for {plan.api_url}, not {api_url}; re-plan against this API"
+        )
+    if (plan.environment or None) != (environment or None):
+        raise PlanError(
+            f"{source} was made for environment {plan.environment or 'default'!r}, "
+            f"not {environment or 'default'!r}"
+        )
+    problems = stale_changes(plan, live)
+    if problems:
+        raise PlanError(
+            f"saved plan {source} is stale, nothing applied: {'; '.join(problems)}. "
+            "Run `routerctl plan --out` again and review it"
+        )

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 FORMATS = click.Choice(["text", "json", "markdown"])
+DEBUG_KEY = "routerctl.debug"
 
 
 def _version() -> str:
@@ -118,8 +119,14 @@ def _use_color(no_color: bool) -> bool:
     callback=lambda ctx, _param, value: _print_version(ctx, value),
     help="Show the version and exit.",
 )
-@click.option("--debug", is_flag=True, help="Log API calls (never the token) and show tracebacks.")
-def cli(debug: bool) -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="ROUTERCTL_DEBUG",
+    help="Log API calls (never the token) and show tracebacks. [env: ROUTERCTL_DEBUG=1]",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """Infrastructure as code for DigitalOcean Inference Routers.
 
     Router files (routers/*.yaml) are the source of truth; `plan` shows what would change on
@@ -129,8 +136,8 @@ def cli(debug: bool) -> None:
     Exit codes: 0 ok / no changes, 1 error, 2 changes present (--detailed-exitcode),
                 3 apply partly done, 64 command-line usage error.
     """
-    if debug:
-        os.environ["ROUTERCTL_DEBUG"] = "1"
+    # Through the context, not os.environ: a library caller's process is not ours to change.
+    ctx.meta[DEBUG_KEY] = debug
 
 
 # --- shared options -------------------------------------------------------------------------
@@ -180,6 +187,11 @@ def api_options(func: F) -> F:
     )(func)
 
 
+def _debug() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get(DEBUG_KEY))
+
+
 def _project(directory: str | None, env: str | None, config: str | None) -> Project:
     from routerctl.project import load_project
 
@@ -209,7 +221,7 @@ def _client(
         environ["DIGITALOCEAN_TOKEN"] = environ[token_env]
     token = resolve_token(token_file=token_file, environ=environ)
     url = resolve_api_url(project.api_url(api_url), environ)
-    debug = os.environ.get("ROUTERCTL_DEBUG") == "1"
+    debug = _debug()
     with RouterClient(
         token=token,
         base_url=url,
@@ -221,19 +233,24 @@ def _client(
         yield client
 
 
-def _print_warnings(result: LoadResult) -> None:
+def _load_desired(project: Project) -> LoadResult:
+    from routerctl.workflow import load_desired
+
+    result = load_desired(project)
     for issue in result.warnings:
         _err(issue.format())
-
-
-def _load_desired(project: Project, strict: bool = False) -> LoadResult:
-    from routerctl.errors import SpecError
-
-    result = project.load()
-    if result.errors or (strict and result.warnings):
-        raise SpecError(result.issues)
-    _print_warnings(result)
     return result
+
+
+def _plan_project(
+    project: Project, client: RouterClient, *, targets: Sequence[str], prune: bool
+) -> Plan:
+    from routerctl.workflow import plan_project
+
+    result = plan_project(project, client, targets=targets, prune=prune)
+    for line in result.warning_lines():
+        _err(line)
+    return result.plan
 
 
 # --- validate --------------------------------------------------------------------------------
@@ -326,45 +343,6 @@ def schema() -> None:
 # --- plan ------------------------------------------------------------------------------------
 
 
-def _make_plan(
-    project: Project,
-    client: RouterClient,
-    *,
-    targets: Sequence[str],
-    prune: bool,
-    api_url: str,
-) -> Plan:
-    from routerctl.diff import compute_plan
-
-    result = _load_desired(project)
-    live = client.list_routers()
-    prune_settings = project.prune_settings
-    plan = compute_plan(
-        result.specs,
-        live,
-        prune=prune,
-        prune_scope=prune_settings.scope,
-        protect=prune_settings.protect,
-        targets=targets,
-        environment=project.environment,
-        api_url=api_url,
-    )
-    return _with_costs(project, plan, client)
-
-
-def _with_costs(project: Project, plan: Plan, client: RouterClient) -> Plan:
-    """Add the monthly cost before → after when routerctl.yaml has a traffic profile."""
-    if not project.settings.traffic:
-        return plan
-    from routerctl.costplan import for_environment, load_profile, plan_costs, resolve_prices
-
-    profile = load_profile(project.settings.traffic, None, str(project.settings_path))
-    if profile is None:
-        return plan
-    prices = resolve_prices(fetch_models=client.list_models, prices_file=None, warn=_err)
-    return plan_costs(plan, for_environment(profile, project.overlay), prices)
-
-
 @cli.command()
 @project_options
 @click.option("--target", "targets", multiple=True, help="Only this router (repeatable).")
@@ -405,7 +383,7 @@ def plan(
 
     project = _project(directory, env, config)
     with _client(project, api_url, token_file, parallelism, timeout) as client:
-        result = _make_plan(project, client, targets=targets, prune=prune, api_url=client.base_url)
+        result = _plan_project(project, client, targets=targets, prune=prune)
     click.echo(render_plan_as(result, fmt, color=_use_color(no_color)), nl=False)
     if out:
         save_plan(result, out)
@@ -461,8 +439,8 @@ def apply(
     """
     import json
 
-    from routerctl.apply import apply_plan, stale_changes
-    from routerctl.errors import ApplyError, ConfigError, PlanError
+    from routerctl.apply import apply_plan, check_saved_plan
+    from routerctl.errors import ApplyError, ConfigError
     from routerctl.plan import load_plan
     from routerctl.render import render_plan
 
@@ -472,26 +450,15 @@ def apply(
     with _client(project, api_url, token_file, max(parallelism, 8), timeout) as client:
         if planfile:
             the_plan = load_plan(planfile)
-            if the_plan.api_url and the_plan.api_url != client.base_url:
-                raise PlanError(
-                    f"{planfile} was made for {the_plan.api_url}, not {client.base_url}; "
-                    "re-plan against this API"
-                )
-            if (the_plan.environment or None) != (project.environment or None):
-                raise PlanError(
-                    f"{planfile} was made for environment {the_plan.environment or 'default'!r}, "
-                    f"not {project.environment or 'default'!r}"
-                )
-            problems = stale_changes(the_plan, client.list_routers())
-            if problems:
-                raise PlanError(
-                    f"saved plan {planfile} is stale, nothing applied: {'; '.join(problems)}. "
-                    "Run `routerctl plan --out` again and review it"
-                )
-        else:
-            the_plan = _make_plan(
-                project, client, targets=targets, prune=prune, api_url=client.base_url
+            check_saved_plan(
+                the_plan,
+                client.list_routers(),
+                source=planfile,
+                api_url=client.base_url,
+                environment=project.environment,
             )
+        else:
+            the_plan = _plan_project(project, client, targets=targets, prune=prune)
         show(render_plan(the_plan, color=color).rstrip("\n"))
         if the_plan.is_empty:
             if fmt == "json":
@@ -582,35 +549,35 @@ def cost(
     Example:
       routerctl cost --compare llama3.3-70b-instruct --compare anthropic-claude-opus-4.7
     """
-    from routerctl.cost import estimate_project
-    from routerctl.costplan import for_environment, load_profile, resolve_prices
-    from routerctl.errors import ConfigError
     from routerctl.render_cost import render_cost_json, render_cost_markdown, render_cost_text
+    from routerctl.workflow import CostResult, cost_project
 
     project = _project(directory, env, config)
-    traffic = load_profile(project.settings.traffic, profile, str(project.settings_path))
-    if traffic is None:
-        raise ConfigError(
-            "no traffic profile: add `traffic:` to routerctl.yaml or pass --profile FILE "
-            "(see README, 'Cost')"
-        )
-    traffic = for_environment(traffic, project.overlay)
-    specs = [s for s in _load_desired(project).specs if not names or s.name in names]
     has_token = bool(
         token_file
         or os.environ.get("DIGITALOCEAN_TOKEN")
         or os.environ.get("DIGITALOCEAN_ACCESS_TOKEN")
     )
+
+    def run(fetch: Callable[[], list[dict[str, Any]]] | None) -> CostResult:
+        return cost_project(
+            project,
+            names=names,
+            profile_file=profile,
+            prices_file=prices_file,
+            compare=compare,
+            every_task=compare_every_task,
+            fetch_models=fetch,
+        )
+
     if has_token and not offline:
         with _client(project, api_url, token_file, timeout=timeout) as client:
-            prices = resolve_prices(
-                fetch_models=client.list_models, prices_file=prices_file, warn=_err
-            )
+            outcome = run(client.list_models)
     else:
-        prices = resolve_prices(fetch_models=None, prices_file=prices_file, warn=_err)
-    reports, warnings = estimate_project(
-        specs, traffic, prices, compare=compare, all_tasks_every_request=compare_every_task
-    )
+        outcome = run(None)
+    for line in [i.format() for i in outcome.spec_warnings] + list(outcome.notes):
+        _err(line)
+    reports, warnings = outcome.reports, outcome.warnings
     if fmt == "json":
         click.echo(render_cost_json(reports, warnings=warnings), nl=False)
     elif fmt == "markdown":
@@ -684,33 +651,18 @@ def test_(
         render_tests_json,
         render_tests_text,
         run_routing_tests,
+        select_cases,
         spend,
     )
 
     project = _project(directory, env, config)
     overlay = project.overlay
-    all_specs = _load_desired(project).specs
-    live_names = {s.name for s in all_specs}
-
-    def live_name(name: str) -> str:
-        # In an environment, accept the file's name (triage-router) or the live one.
-        if overlay is None or name in live_names:
-            return name
-        return overlay.rename(name)
-
-    wanted = {live_name(n) for n in names}
-    specs = [s for s in all_specs if not wanted or s.name in wanted]
-    unknown = sorted(n for n in names if live_name(n) not in live_names)
-    if unknown:
-        raise ConfigError(f"no router file declares {', '.join(unknown)}")
-    specs = [s for s in specs if s.tests]
-    if not specs:
-        raise ConfigError(
-            "no routing tests: add `tests:` to a router file or a routers/<name>.tests.yaml"
-        )
-    if router_name and len(specs) != 1:
-        raise ConfigError("--router-name needs exactly one router with tests; name it")
-    targets = [(router_name or s.name, s) for s in specs]
+    targets = select_cases(
+        _load_desired(project).specs,
+        names,
+        rename=overlay.rename if overlay is not None else None,
+        router_name=router_name,
+    )
     key = resolve_model_key(key_file=key_file)
     with InferenceClient(
         key=key,

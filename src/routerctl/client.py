@@ -35,8 +35,7 @@ from routerctl.errors import (
     ApiStatusError,
     ConfigError,
 )
-from routerctl.models import ROUTERS_PATH, LiveRouter, RoutingCase
-from routerctl.routing_tests import RouteReply
+from routerctl.models import ROUTERS_PATH, LiveRouter, RouteReply, RoutingCase
 
 DEFAULT_API_URL = "https://api.digitalocean.com"
 API_URL_ENV_VAR = "DIGITALOCEAN_API_URL"

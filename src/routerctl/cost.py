@@ -457,7 +457,6 @@ class TaskCost:
     range_monthly: tuple[Decimal, Decimal] | None = None
     unpriced: tuple[str, ...] = ()  # pool models without a price
     price_source: str = ""  # where the chosen model's price came from
-    no_tokens: bool = False  # the profile gives no token counts for this row: unpriced
 
     @property
     def per_request(self) -> Decimal | None:
@@ -561,20 +560,12 @@ def _calls(spec: RouterSpec, traffic: RouterTraffic) -> tuple[list[_Call], list[
                 f"{name}: the profile has traffic for {key!r}, which is not a task or preset "
                 "of this router; ignored"
             )
-    if traffic.fallback is not None:
+    fallback = traffic.fallback
+    if fallback is None and not spec.tasks and not spec.presets:
+        fallback = TaskTraffic()  # no tasks: every request is served by the fallback models
+    if fallback is not None:
         models = tuple(spec.fallback_models)
-        calls.append(_Call("fallback", "fallback", "fallback", models, traffic.fallback))
-    elif not spec.tasks and not spec.presets:
-        # A fallback-only router sends every request to its fallback models: priced there, once
-        # per request, never left out as $0.
-        models = tuple(spec.fallback_models)
-        every = TaskTraffic(share=1.0)
-        calls.append(_Call("fallback", "fallback", "fallback-only", models, every))
-        if traffic.input_tokens is None or traffic.output_tokens is None:
-            warnings.append(
-                f"{name}: no tasks, so every request goes to fallback_models, but the profile "
-                "gives no input_tokens/output_tokens for it; unpriced (add them, or `fallback:`)"
-            )
+        calls.append(_Call("fallback", "fallback", "fallback", models, fallback))
     return calls, warnings
 
 
@@ -608,8 +599,6 @@ def _choose(
         return min(known)[2], text
     if call.policy == "fallback":
         return models[0], "fallback: first listed fallback model"
-    if call.policy == "fallback-only":
-        return models[0], "fallback-only router: every request, on the first fallback model"
     return models[0], "none: first listed (manual ranking)"
 
 
@@ -623,16 +612,12 @@ def _row(
     share: Decimal | None = None,
 ) -> TaskCost:
     input_tokens, output_tokens = (_exact(t) for t in traffic.tokens(call.traffic))
-    # Token counts the profile does not give (a fallback-only router without defaults): the
-    # row is unpriced, not priced at 0 tokens.
-    no_tokens = call.traffic.input_tokens is None and traffic.input_tokens is None
-    no_tokens = no_tokens or (call.traffic.output_tokens is None and traffic.output_tokens is None)
     share = _exact(call.traffic.share) if share is None else share
     requests = _exact(traffic.requests_per_month)
     models = (force_model,) if force_model is not None else call.models
     pool: list[ModelOption] = []
     for model in models:
-        price = None if no_tokens else prices.get(model)
+        price = prices.get(model)
         cost = price.per_call(input_tokens, output_tokens) if price is not None else None
         pool.append(ModelOption(model, cost))
     if force_model is not None:
@@ -666,7 +651,6 @@ def _row(
         ),
         unpriced=tuple(dict.fromkeys(o.model for o in pool if o.per_call is None)),
         price_source=chosen_price.source if chosen_price is not None else "",
-        no_tokens=no_tokens,
     )
 
 
@@ -678,11 +662,7 @@ def _unpriced(rows: Sequence[TaskCost], prices: PriceBook) -> tuple[Unpriced, ..
     return tuple(
         Unpriced(
             model=model,
-            reason=(
-                "the traffic profile gives no token counts for this router"
-                if any(r.no_tokens for r in affected)
-                else prices.why_unpriced(model)
-            ),
+            reason=prices.why_unpriced(model),
             rows=tuple(r.key for r in affected),
             chosen=any(r.model == model for r in affected),
         )
@@ -824,6 +804,38 @@ class CostDelta:
         if not self.complete:
             return None
         return (self.after_monthly or Decimal(0)) - (self.before_monthly or Decimal(0))
+
+
+def cost_delta_dict(delta: CostDelta) -> dict[str, Any]:
+    """The JSON form of a CostDelta, for plan JSON: numbers only (render makes the words).
+
+    `before_monthly`/`after_monthly` are null when the router is absent on that side (created
+    or deleted); when `*_complete` is false that side has unpriced rows (counted in
+    `*_unpriced_rows`, the models in `unpriced_models`) and its figure is only the priced part,
+    so `delta_monthly` is null rather than a misleading number.
+    """
+
+    def num(value: Decimal | None) -> float | None:
+        return None if value is None else float(value)
+
+    def unpriced_rows(side: RouterCost | None) -> int:
+        return 0 if side is None else sum(1 for r in side.rows if r.monthly is None)
+
+    return {
+        "router": delta.router,
+        "currency": "USD",
+        "before_monthly": num(delta.before_monthly),
+        "before_complete": None if delta.before is None else delta.before.complete,
+        "before_unpriced_rows": unpriced_rows(delta.before),
+        "after_monthly": num(delta.after_monthly),
+        "after_complete": None if delta.after is None else delta.after.complete,
+        "after_unpriced_rows": unpriced_rows(delta.after),
+        "delta_monthly": num(delta.delta),
+        "complete": delta.complete,
+        "unpriced_models": sorted(
+            {u.model for side in (delta.before, delta.after) if side for u in side.unpriced}
+        ),
+    }
 
 
 def estimate_delta(

@@ -18,6 +18,7 @@ from routerctl import fsio
 from routerctl.cost import (
     PriceBook,
     catalog_cache_document,
+    cost_delta_dict,
     estimate_delta,
     load_shipped_prices,
     parse_traffic_profile,
@@ -27,7 +28,6 @@ from routerctl.cost import (
 from routerctl.errors import ApiError
 from routerctl.models import TrafficProfile, spec_from_state
 from routerctl.plan import Plan
-from routerctl.render_cost import cost_delta_dict, format_cost_delta
 from routerctl.spec import Overlay, read_document
 
 CACHE_NAME = "catalog-cache.json"
@@ -110,7 +110,8 @@ def for_environment(profile: TrafficProfile, overlay: Overlay | None) -> Traffic
 
 
 def plan_costs(plan: Plan, profile: TrafficProfile, prices: PriceBook) -> Plan:
-    """The plan with a monthly cost before → after for each changed router with traffic."""
+    """The plan with a monthly cost before → after for each changed router with traffic, as
+    numbers (render.format_cost_row makes the words)."""
     rows = []
     for change in plan.changes:
         traffic = profile.routers.get(change.name)
@@ -121,8 +122,6 @@ def plan_costs(plan: Plan, profile: TrafficProfile, prices: PriceBook) -> Plan:
         before = spec_from_state(change.before) if change.before else None
         after = spec_from_state(change.after) if change.after else None
         delta = estimate_delta(before, after, traffic, prices, latency_ms=profile.latency_ms)
-        rows.append(
-            {"name": change.name, "text": format_cost_delta(delta), **cost_delta_dict(delta)}
-        )
+        rows.append({"name": change.name, **cost_delta_dict(delta)})
     costs = {"price_source": prices.source, "price_as_of": prices.as_of, "routers": rows}
     return dataclasses.replace(plan, costs=costs)

@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from routerctl.errors import PlanError
-from routerctl.models import LiveRouter, RouterSpec
+from routerctl.models import LiveRouter, RouterSpec, matches_any
 from routerctl.plan import Action, Change, FieldChange, Plan, fingerprint
-from routerctl.spec import matches_any
 
 ORDERED_PREFER = "none"  # only manual ranking makes pool order meaningful
 SECTIONS = ("tasks", "presets")

@@ -155,7 +155,7 @@ class ApiResponseError(ApiError):
 
 
 class ApplyError(RouterctlError):
-    """Apply did not finish; `result` (an apply.ApplyResult) says what was done."""
+    """Apply did not finish; `result` (an outcome.ApplyResult) says what was done."""
 
     def __init__(self, message: str, result: Any, exit_code: ExitCode) -> None:
         super().__init__(message)

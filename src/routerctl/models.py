@@ -8,10 +8,13 @@ live values can still be represented. This module does no I/O.
 
 from __future__ import annotations
 
+import fnmatch
 import math
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from routerctl.errors import ApiResponseError
 
@@ -19,6 +22,23 @@ Prefer = Literal["none", "cheapest", "fastest"]
 PREFER_VALUES: tuple[str, ...] = ("none", "cheapest", "fastest")
 FALLBACK_ROUTE = "fallback"  # the value of x-model-router-selected-route when no task matched
 ROUTERS_PATH = "/v2/gen-ai/models/routers"
+
+
+def matches_any(name: str, patterns: Iterable[str]) -> bool:
+    """Shell-style glob match of a router name (prune scope, protect lists)."""
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+@dataclass(frozen=True)
+class RouteReply:
+    """What the inference endpoint said about one request (the client builds it, the routing
+    tests judge it; it lives here so loading the transport does not load the test runner)."""
+
+    route: str | None  # x-model-router-selected-route
+    model: str | None  # the body's `model`: who served it
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: float = 0.0
 
 
 class StrictModel(BaseModel):
@@ -313,6 +333,25 @@ class RouterTraffic(StrictModel):
                 if getattr(call, kind) is None and info.data.get(kind) is None:
                     raise ValueError(f"{key!r} has no {kind} and the router sets no default {kind}")
         return value
+
+    @model_validator(mode="after")
+    def _fallback_only_has_tokens(self) -> RouterTraffic:
+        # Without tasks or `fallback:`, all of it is costed on the fallback models (a
+        # fallback-only router), which needs token counts: never a silent $0.
+        if (
+            not self.tasks
+            and self.fallback is None
+            and None
+            in (
+                self.input_tokens,
+                self.output_tokens,
+            )
+        ):
+            raise ValueError(
+                "no `tasks:` or `fallback:` traffic, so every request is costed on the fallback "
+                "models: set input_tokens and output_tokens"
+            )
+        return self
 
     def tokens(self, call: TaskTraffic) -> tuple[float, float]:
         """(input, output) tokens of one call, with the router's defaults filled in."""

@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from routerctl.plan import Action, Change, FieldChange, Plan
+from routerctl.render_cost import format_cost_row
 
 if TYPE_CHECKING:
-    from routerctl.apply import ApplyResult
+    from routerctl.outcome import ApplyResult
 
 MARKDOWN_LIMIT = 60_000  # GitHub rejects comments over 65,536 characters
 MARKDOWN_MARKER = "<!-- routerctl-plan -->"
@@ -397,7 +398,7 @@ def render_plan(plan: Plan, *, color: bool = False, verbose: bool = False) -> st
 def _render_costs_text(costs: dict[str, Any]) -> list[str]:
     lines = ["Monthly cost (traffic profile):"]
     for row in costs.get("routers", []):
-        lines.append(f"  {row['name']}: {row['text']}")
+        lines.append(f"  {row['name']}: {format_cost_row(row)}")
     return lines
 
 
@@ -563,7 +564,9 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     if plan.costs and plan.costs.get("routers"):
         bullets.append(
             "- **Monthly cost**: "
-            + "; ".join(f"{_md_code(r['name'])} {r['text']}" for r in plan.costs.get("routers", []))
+            + "; ".join(
+                f"{_md_code(r['name'])} {format_cost_row(r)}" for r in plan.costs.get("routers", [])
+            )
         )
     if bullets:
         text += "\n".join(bullets) + "\n\n"

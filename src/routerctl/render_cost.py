@@ -46,12 +46,13 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from routerctl.cost import CostDelta, RouterCost, RouterReport, TaskCost
+from routerctl.cost import CostDelta, RouterCost, RouterReport, TaskCost, cost_delta_dict
 
 __all__ = [
     "FORMAT_VERSION",
     "cost_delta_dict",
     "format_cost_delta",
+    "format_cost_row",
     "format_money",
     "format_per_call",
     "render_cost_json",
@@ -428,20 +429,30 @@ def format_cost_delta(delta: CostDelta) -> str:
     return f"{before} → {after} ({format_money(change, sign=True)}/month)"
 
 
-def cost_delta_dict(delta: CostDelta) -> dict[str, Any]:
-    """The JSON form of a CostDelta, for plan JSON.
+def format_cost_row(row: dict[str, Any]) -> str:
+    """The same line as `format_cost_delta`, from a plan's cost row (numbers only, as stored
+    in plan JSON): plans carry data, and the words are made here."""
 
-    `before_monthly`/`after_monthly` are null when the router is absent on that side (created
-    or deleted); when `*_complete` is false that side has unpriced rows and its figure is only
-    the priced part, so `delta_monthly` is null rather than a misleading number.
-    """
-    return {
-        "router": delta.router,
-        "currency": "USD",
-        "before_monthly": _num(delta.before_monthly),
-        "before_complete": None if delta.before is None else delta.before.complete,
-        "after_monthly": _num(delta.after_monthly),
-        "after_complete": None if delta.after is None else delta.after.complete,
-        "delta_monthly": _num(delta.delta),
-        "complete": delta.complete,
-    }
+    def side(monthly: float | None, unpriced_rows: int, gone: str) -> str:
+        if monthly is None:
+            return gone
+        total = f"{format_money(Decimal(repr(monthly)))}/month"
+        if not unpriced_rows:
+            return total
+        return f"at least {total}, {unpriced_rows} row{'s' if unpriced_rows > 1 else ''} unpriced"
+
+    before = side(
+        row.get("before_monthly"), int(row.get("before_unpriced_rows") or 0), "new router"
+    )
+    after = side(row.get("after_monthly"), int(row.get("after_unpriced_rows") or 0), "deleted")
+    change = row.get("delta_monthly")
+    if change is None:
+        unpriced = ", ".join(row.get("unpriced_models") or [])
+        return f"{before} → {after} (change unknown: unpriced {unpriced})"
+    if (
+        row.get("before_monthly") is not None
+        and row.get("after_monthly") is not None
+        and change == 0
+    ):
+        return f"{after} (no change)"
+    return f"{before} → {after} ({format_money(Decimal(repr(change)), sign=True)}/month)"

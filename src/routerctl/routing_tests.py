@@ -20,24 +20,49 @@ from xml.etree import ElementTree
 
 from routerctl.cost import PriceBook
 from routerctl.errors import RouterctlError
-from routerctl.models import FALLBACK_ROUTE, RouterSpec, RoutingCase
+from routerctl.models import FALLBACK_ROUTE, RouteReply, RouterSpec, RoutingCase
 
 NO_HEADER = "(no route header)"
 ERROR = "(error)"
 
 
-@dataclass(frozen=True)
-class RouteReply:
-    """What the inference endpoint said about one request."""
-
-    route: str | None  # x-model-router-selected-route
-    model: str | None  # the body's `model`: who served it
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    latency_ms: float = 0.0
-
-
 Send = Callable[[str, RoutingCase], RouteReply]
+
+
+def select_cases(
+    specs: Sequence[RouterSpec],
+    names: Sequence[str] = (),
+    *,
+    rename: Callable[[str], str] | None = None,
+    router_name: str | None = None,
+) -> list[tuple[str, RouterSpec]]:
+    """Which routers to test, as (the name to send to, spec) pairs.
+
+    `names` may be the files' names or the environment's live names (`rename` maps the
+    first to the second); a name no file declares is an error, never a silent skip, and so is
+    a selection with no test cases. `router_name` redirects one router's cases elsewhere
+    (e.g. a staging copy)."""
+    from routerctl.errors import ConfigError
+
+    live_names = {s.name for s in specs}
+
+    def live_name(name: str) -> str:
+        if rename is None or name in live_names:
+            return name
+        return rename(name)
+
+    unknown = sorted(n for n in names if live_name(n) not in live_names)
+    if unknown:
+        raise ConfigError(f"no router file declares {', '.join(unknown)}")
+    wanted = {live_name(n) for n in names}
+    chosen = [s for s in specs if (not wanted or s.name in wanted) and s.tests]
+    if not chosen:
+        raise ConfigError(
+            "no routing tests: add `tests:` to a router file or a routers/<name>.tests.yaml"
+        )
+    if router_name and len(chosen) != 1:
+        raise ConfigError("--router-name needs exactly one router with tests; name it")
+    return [(router_name or s.name, s) for s in chosen]
 
 
 def same_route(expected: str, got: str | None) -> bool:

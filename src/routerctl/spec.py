@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import difflib
-import fnmatch
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -34,6 +33,9 @@ from routerctl.models import (
     RoutingCase,
     TaskSpec,
 )
+from routerctl.overlay import OVERLAY_KEYS, rename_for_environment
+from routerctl.overlay import Overlay as Overlay
+from routerctl.overlay import deep_merge as deep_merge
 from routerctl.similarity import SIMILAR_DESCRIPTION_RATIO as SIMILAR_DESCRIPTION_RATIO
 from routerctl.similarity import (
     SIMILAR_MAX_TASKS,
@@ -150,10 +152,9 @@ def format_loc(loc: Iterable[str | int]) -> str:
 # --- reading YAML ---------------------------------------------------------------------------
 
 MAX_DEPTH = 32  # a router file nests 4 deep (tasks.<key>.models[i]); more is a mistake or abuse
-# libyaml's composer recurses in C and overflows the stack (a segfault, not an exception) near
-# 20,000 levels. Each level costs at least one character, so shorter texts are composed as they
-# are and longer ones get a streaming depth check first.
-_DEPTH_SCAN_ABOVE = 4096
+# Depth is counted on the event stream before composing: libyaml's composer segfaults near
+# 20,000 levels, and from PyYAML 6.0.4 refuses 1,000 with its own message; ours must win.
+_LIBYAML_NESTING = "maximum nesting depth"  # libyaml >= 0.2.6: "exceeded maximum nesting depth"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -252,17 +253,16 @@ def parse_document(raw: bytes, name: str, *, required_mapping: bool = True) -> D
     if "\x00" in text:
         raise fail(1, 1, "file contains NUL bytes; is it a binary file?", "not-utf8")
     try:
-        if len(text) > _DEPTH_SCAN_ABOVE:
-            _check_depth(text)
+        _check_depth(text)
         node = yaml.compose(text, Loader=_Loader)
     except _Problem as deep:
         raise fail(deep.line, deep.col, deep.message, deep.code) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "cannot parse"
-        if "nesting depth" in problem:  # libyaml >= 0.2.6 has its own limit (1,000 levels)
+        if _LIBYAML_NESTING in (exc.problem or ""):  # pragma: no cover - _check_depth is first
             raise fail(line, col, _too_deep(), "too-deep") from None
+        problem = exc.problem or exc.context or "cannot parse"
         raise fail(line, col, f"invalid YAML: {problem}", "yaml-syntax") from None
     except yaml.reader.ReaderError as exc:
         # A character YAML forbids (e.g. a control character): no mark, only a position.
@@ -312,29 +312,25 @@ def _too_deep() -> str:
 
 
 def _check_depth(text: str) -> None:
-    """Stream the parser's events (libyaml's parser does not recurse) and stop at MAX_DEPTH."""
-    try:
-        _scan_depth(text, _Loader)
-    except yaml.MarkedYAMLError as exc:
-        if "nesting depth" not in (exc.problem or ""):
-            raise
-        # libyaml >= 0.2.6 scans ahead and stops at its own limit (1,000 levels) before we see
-        # the event past ours: the pure-Python parser, which does not scan ahead so far, finds
-        # where MAX_DEPTH is first exceeded.
-        _scan_depth(text, yaml.SafeLoader)
-
-
-def _scan_depth(text: str, loader: type[yaml.SafeLoader]) -> None:
-    depth = 0
-    for event in yaml.parse(text, Loader=loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                mark = event.start_mark
-                line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-                raise _Problem(line, col, (), _too_deep(), "too-deep")
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    """Raise _Problem where a collection opens deeper than MAX_DEPTH. On `[[[…` past 1,000 levels
+    6.0.4's libyaml fails before any event, so the Python parser (no limit) re-reads up to there."""
+    for loader in (_Loader, yaml.SafeLoader):
+        depth = 0
+        try:
+            for event in yaml.parse(text, Loader=loader):
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        at = event.start_mark
+                        line, col = (at.line + 1, at.column + 1) if at else (1, 1)
+                        raise _Problem(line, col, (), _too_deep(), "too-deep")
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    depth -= 1
+            return
+        except yaml.MarkedYAMLError as exc:
+            if loader is not _Loader or _LIBYAML_NESTING not in (exc.problem or ""):
+                return  # the composer reports other errors (the Python parser has no limit)
+            text = text[: exc.problem_mark.index + 1] if exc.problem_mark else text
 
 
 class _Builder:
@@ -838,31 +834,6 @@ def load_routers(
 
 
 @dataclass(frozen=True)
-class Overlay:
-    """How one environment changes the shared router files."""
-
-    directory: Path | None = None  # <name>.yaml files deep-merged over the router of that name
-    name_prefix: str = ""
-    name_suffix: str = ""
-
-    def rename(self, name: str) -> str:
-        return f"{self.name_prefix}{name}{self.name_suffix}"
-
-    def base_name(self, live_name: str) -> str | None:
-        """The inverse of rename: the file's name for a live name, or None if the live name
-        does not carry this environment's prefix and suffix."""
-        prefix, suffix = self.name_prefix, self.name_suffix
-        if len(live_name) < len(prefix) + len(suffix):
-            return None
-        if not (live_name.startswith(prefix) and live_name.endswith(suffix)):
-            return None
-        return live_name[len(prefix) : len(live_name) - len(suffix)]
-
-
-OVERLAY_KEYS = ("description", "tasks", "presets", "fallback_models", "protect", "tests")
-
-
-@dataclass(frozen=True)
 class _Declared:
     """A router name some file declares, for the cross-file checks. Files with schema errors
     declare names too, so a duplicate is reported even while one of the two is broken."""
@@ -914,7 +885,7 @@ def collect_routers(
             if isinstance(base_name, str) and base_name in overlays:
                 used_overlays.add(base_name)
                 doc = _merge_overlay(doc, overlays[base_name])
-            doc.data = _rename_for_environment(doc.data, overlay)
+            doc.data = rename_for_environment(doc.data, overlay)
         try:
             spec: RouterSpec | None = RouterSpec.model_validate(doc.data)
             valid.add(id(doc))
@@ -983,34 +954,8 @@ def _read_overlays(
     return found
 
 
-def deep_merge(base: Any, over: Any) -> Any:
-    """Mappings merge key by key, `null` removes a key, anything else replaces (lists too:
-    a pool is an ordered ranking, so appending to it would be a surprise)."""
-    if isinstance(base, dict) and isinstance(over, dict):
-        merged = dict(base)
-        for key, value in over.items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = deep_merge(base.get(key), value)
-        return merged
-    return over
-
-
 def _merge_overlay(doc: Document, over: Document) -> Document:
     return Document(doc.path, deep_merge(doc.data, over.data), doc.marks, overlay=over)
-
-
-def _rename_for_environment(data: dict[str, Any], overlay: Overlay) -> dict[str, Any]:
-    data = dict(data)
-    if isinstance(data.get("name"), str):
-        data["name"] = overlay.rename(data["name"])
-    old = data.get("renamed_from")
-    if isinstance(old, str):
-        data["renamed_from"] = overlay.rename(old)
-    elif isinstance(old, list):
-        data["renamed_from"] = [overlay.rename(o) if isinstance(o, str) else o for o in old]
-    return data
 
 
 def _attach_test_files(
@@ -1183,11 +1128,6 @@ def load_settings(path: str | Path | None) -> tuple[ProjectSettings, Path | None
                 message = _type_message(err)
             issues.append(doc.issue(loc, message, code="bad-settings"))
         raise SpecError(issues) from None
-
-
-def matches_any(name: str, patterns: Iterable[str]) -> bool:
-    """Shell-style glob match of a router name (prune scope, protect lists)."""
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
 class _BlockDumper(yaml.SafeDumper):
