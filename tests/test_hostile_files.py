@@ -348,6 +348,7 @@ PLAN_EXPECT = {
     "float-overflow.json": "out-of-range number 1e400",
     "format-version-2.json": "plan format 2.0 is not supported",
     "fuzz-prunable-is-a-number.json": "is not a list of strings",  # found by make fuzz
+    "fuzz-description-is-a-mapping.json": "malformed field change (description)",  # make fuzz
     "format-version-control-chars.json": "plan format ?[2J?[H9.9 is not supported",
     "infinity.json": "Infinity, which JSON does not allow",
     "int-30-digits.json": "a 30-digit number",

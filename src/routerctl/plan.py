@@ -294,6 +294,33 @@ STATE_KEYS = ("name", "description", "tasks", "presets", "fallback_models")
 FIELD_KINDS = ("added", "removed", "changed")
 
 
+def _plain(value: Any, depth: int = 0) -> bool:
+    """A value as diff writes it into a field change or state: a scalar, a list of model ids,
+    or a task/preset body of those (found by fuzzing: anything else crashed the renderer)."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return True
+    if isinstance(value, list):
+        return all(isinstance(item, str) for item in value)
+    if isinstance(value, dict) and depth < 2:
+        return all(_plain(item, depth + 1) for item in value.values())
+    return False
+
+
+def _valid_state(state: Any) -> bool:
+    """A router state (RouterSpec.state): the five keys, with the types render and apply use."""
+    if not isinstance(state, dict) or any(key not in state for key in STATE_KEYS):
+        return False
+    if not isinstance(state["name"], str) or not isinstance(state["description"], str | None):
+        return False
+    if not _plain(state["fallback_models"]) or not isinstance(state["fallback_models"], list):
+        return False
+    return all(
+        isinstance(state[section], dict)
+        and all(isinstance(body, dict) and _plain(body, 1) for body in state[section].values())
+        for section in ("tasks", "presets")
+    )
+
+
 def _damage(plan: Plan) -> str:
     """What makes a parsed plan unusable for apply or rendering ("" if nothing)."""
     for label, names in (
@@ -324,13 +351,19 @@ def _damage(plan: Plan) -> str:
         ):
             if state is None and not needed:
                 continue
-            if not isinstance(state, dict) or any(key not in state for key in STATE_KEYS):
+            if not _valid_state(state):
                 return f"{where} has no valid {label} state"
         for fc in change.fields:
             if not isinstance(fc.path, str) or fc.kind not in FIELD_KINDS:
                 return f"{where} has a malformed field change"
             if not all(isinstance(n, str) for n in fc.notes):
                 return f"{where} has a malformed field change"
+            if not (_plain(fc.before) and _plain(fc.after)):
+                return f"{where} has a malformed field change ({_printable(fc.path, 60)})"
+            texts = (fc.before, fc.after)
+            described = fc.path.endswith("description")
+            if described and not all(isinstance(t, str | None) for t in texts):
+                return f"{where} has a malformed field change ({_printable(fc.path, 60)})"
         for label, value in (
             ("renamed_from", change.renamed_from),
             ("fingerprint", change.fingerprint),
