@@ -178,7 +178,10 @@ def generate() -> str:
         f"at most {spec.MAX_DEPTH} levels.",
         f"- More than {spec.MAX_MODELS_PER_TASK} models in a pool is a warning (DigitalOcean "
         "documents up to 3 per task).",
-        "- `routerctl validate` warns when two tasks are close for the routing predictor: a "
+        f"- Two custom tasks whose descriptions are at least "
+        f"{spec.SIMILAR_DESCRIPTION_RATIO:.0%} similar are a warning: the router cannot tell "
+        "them apart.",
+        "- `routerctl validate` also warns when two tasks are close for the routing predictor: a "
         f"test prompt scores within {1 - overlap.CLOSE_RATIO:.0%} on both, or one task's own "
         f"text scores at least {overlap.TEXT_RATIO:.0%} as well on the other (README, "
         "'Routing preview').",

@@ -183,23 +183,58 @@ fallback_models: [llama3.3-70b-instruct]
 """
 
 
-def test_validate_warns_at_file_line_when_two_descriptions_say_the_same(tmp_path):
-    (tmp_path / "routers").mkdir()
-    (tmp_path / "routers" / "r.yaml").write_text(CLOSE)
-    run = [ROUTERCTL, "validate", "routers"]
-    result = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, check=False)
+BETWEEN = """\
+name: r
+tasks:
+  billing_questions:
+    description: Answer billing questions about invoices and refunds.
+    models: [openai-gpt-5-nano]
+  invoice_help:
+    description: Handle questions about invoices, refunds and billing.
+    models: [anthropic-claude-haiku-4.5]
+  spam_filter:
+    description: Detect spam and phishing messages.
+    models: [anthropic-claude-sonnet-4.6]
+fallback_models: [llama3.3-70b-instruct]
+tests:
+  - prompt: I have questions about billing, invoices and refunds.
+    expect_task: billing_questions
+  - prompt: Is this email a phishing attempt?
+    expect_task: spam_filter
+"""
+
+
+def validate(tmp_path: Path, text: str, *args: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "routers").mkdir(exist_ok=True)
+    (tmp_path / "routers" / "r.yaml").write_text(text)
+    run = [ROUTERCTL, "validate", "routers", *args]
+    return subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, check=False)
+
+
+def test_validate_names_the_test_prompt_between_two_close_tasks(tmp_path):
+    """Worded apart (difflib finds them 70% alike, under its 90% bar), meant alike: the
+    predictor scores the first test prompt within 5% on both tasks."""
+    result = validate(tmp_path, BETWEEN)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "routers/r.yaml:7:5: warning: tasks.b.description: 'b' is close to 'a' for the routing "
-        "predictor (semantic:wordllama-l2_supercat-256): their descriptions score alike on "
-        "either task; prompts between them may split unpredictably. Make the descriptions say "
-        "what differs",
+        "routers/r.yaml:7:5: warning: tasks.invoice_help.description: 'invoice_help' is close to "
+        "'billing_questions' for the routing predictor (semantic:wordllama-l2_supercat-256): test "
+        'prompts "I have questions about billing, invoices and refunds." score within 5% on '
+        "both; prompts between them may split unpredictably. Make the descriptions say what "
+        "differs",
         "1 file valid: 1 router, 0 errors, 1 warning.",
     ]
-    strict = subprocess.run(
-        [*run, "--strict"], cwd=tmp_path, capture_output=True, text=True, check=False
-    )
-    assert strict.returncode == 1
+    assert validate(tmp_path, BETWEEN, "--strict").returncode == 1
+
+
+def test_validate_reports_near_identical_text_once(tmp_path):
+    """Loading's similar-descriptions warning already covers it: no second, semantic one."""
+    result = validate(tmp_path, CLOSE)
+    assert result.returncode == 0, result.stderr
+    assert [line.split(": warning: ")[1] for line in result.stdout.splitlines()[:-1]] == [
+        "tasks.b.description: description is 96% similar to task 'a': the router cannot tell "
+        "them apart reliably"
+    ]
 
 
 def test_close_tasks_names_the_test_prompts_between_them(tmp_path):
@@ -268,3 +303,18 @@ def test_embedder_matches_wordllama_own_inference(semantic):
     assert np.allclose(ours, theirs, atol=1e-5)
     blank = semantic._embedder.embed([""])  # wordllama itself divides by zero here
     assert not np.isnan(blank).any()
+
+
+def test_close_tasks_flags_descriptions_that_say_the_same_in_other_words(tmp_path):
+    """Same words in another order: difflib is below its bar, word overlap is total."""
+    (tmp_path / "r.yaml").write_text(
+        "name: r\n"
+        "tasks:\n"
+        "  a: {description: refunds invoices billing questions, models: [m]}\n"
+        "  b: {description: questions billing invoices refunds, models: [n]}\n"
+        "fallback_models: [p]\n"
+    )
+    loaded = load_routers([tmp_path])
+    assert [i.code for i in loaded.issues] == []  # no similar-descriptions from loading
+    (issue,) = close_task_issues(loaded.routers, LexicalPredictor())
+    assert "their descriptions score alike on either task" in issue.message

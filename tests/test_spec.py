@@ -7,13 +7,17 @@ Files are written under tmp_path and read through relative paths, so the exact
 
 from __future__ import annotations
 
+import difflib
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from routerctl.errors import ConfigError, Issue, SpecError
 from routerctl.models import ProjectSettings, matches_any
+from routerctl.similarity import similarity as _similarity  # its shortcuts never change a result
 from routerctl.spec import (
     MAX_FILE_BYTES,
     MAX_NODES,
@@ -334,7 +338,7 @@ def test_read_document_missing_file_is_one_issue():
     with pytest.raises(SpecError) as caught:
         read_document("nope.yaml")
     assert [i.format() for i in caught.value.issues] == [
-        "nope.yaml:1:1: cannot read file: No such file or directory"
+        "nope.yaml:1:1: cannot read router file: No such file or directory"
     ]
 
 
@@ -604,9 +608,7 @@ def test_fallback_sharing_some_models_with_a_pool_is_fine():
     assert lines() == []
 
 
-def test_loading_does_not_judge_how_close_tasks_are():
-    """Near-identical descriptions are `validate`'s close-tasks warning (the routing
-    predictor, tests/test_predict.py); loading for plan/apply stays free of the model."""
+def test_warn_on_near_identical_task_descriptions():
     write(
         "routers/r.yaml",
         """\
@@ -618,10 +620,18 @@ def test_loading_does_not_judge_how_close_tasks_are():
           b:
             description: Summarise the support tickets for an agent.
             models: [n]
+          c:
+            description: Write a reply to the customer.
+            models: [o]
         fallback_models: [p]
         """,
     )
-    assert collect_routers(["routers"]).issues == []
+    result = collect_routers(["routers"])
+    assert [i.format() for i in result.issues] == [
+        "routers/r.yaml:7:5: warning: tasks.b.description: description is 96% similar to task "
+        "'a': the router cannot tell them apart reliably"
+    ]
+    assert result.issues[0].code == "similar-descriptions"
 
 
 def test_router_with_no_tasks_and_no_presets_is_valid_with_a_warning():
@@ -1097,6 +1107,20 @@ def test_dump_yaml_keeps_key_order_and_round_trips():
     text = dump_yaml(data)
     assert text.startswith("name: r\ntasks:\n  b:\n")
     assert parse_document(text.encode(), "r.yaml").data == data
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    a=st.text(alphabet="abcde ", max_size=40),
+    b=st.text(alphabet="abcde ", max_size=40),
+    cutoff=st.sampled_from([0.5, 0.8, 0.9]),
+)
+def test_similarity_shortcuts_never_change_the_verdict(a: str, b: str, cutoff: float):
+    exact = difflib.SequenceMatcher(None, a, b).ratio() if a or b else 1.0
+    fast = _similarity(a, b, cutoff)
+    assert (fast >= cutoff) == (exact >= cutoff)
+    if fast >= cutoff:
+        assert fast == exact
 
 
 @pytest.mark.parametrize(

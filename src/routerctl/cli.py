@@ -733,10 +733,10 @@ def import_(
         all_routers=all_routers,
         directory=project.router_dir,
         force=force,
-        managed=declared_names(project.router_dir),
+        managed=declared_names(project.router_dir, root=project.root),
         base_name=overlay.base_name if overlay is not None else lambda name: name,
     )
-    write_files(files)
+    write_files(files, root=project.root)
     for item in files:
         click.echo(f"wrote {item.path}")
         for warning in item.warnings:
@@ -784,7 +784,7 @@ def fmt_(
     if not paths and overlay is not None and overlay.directory is not None:
         targets.append(str(overlay.directory))
     check = check or show_diff
-    result = format_paths(targets, check=check)
+    result = format_paths(targets, check=check, root=project.root)
     for item in result.files:
         if item.changed:
             click.echo(item.diff() if show_diff else item.path, nl=not show_diff)

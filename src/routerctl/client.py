@@ -20,14 +20,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from importlib import metadata
-from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 from pydantic import ValidationError
 
-from routerctl import pacing
+from routerctl import fsio, pacing
 from routerctl.errors import (
     ApiAuthError,
     ApiConnectionError,
@@ -105,15 +104,10 @@ def resolve_token(
     DIGITALOCEAN_ACCESS_TOKEN. Empty variables count as unset (Terraform's rule)."""
     env = os.environ if environ is None else environ
     if token_file is not None:
-        try:
-            with open(token_file, encoding="utf-8") as handle:
-                text = handle.read(65536)
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read token file {token_file}: {exc.strerror or type(exc).__name__}"
-            ) from exc
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"token file {token_file} is not UTF-8 text") from exc
+        try:  # fsio: regular file, bounded, a FIFO never blocks (issue 14)
+            text = fsio.read_text(token_file, limit=fsio.SECRET_LIMIT, what="token file")
+        except fsio.FileProblem as exc:
+            raise ConfigError(f"cannot read token file {token_file}: {exc.detail}") from None
         token = text.strip()
         if not token:
             raise ConfigError(f"token file {token_file} is empty")
@@ -1222,10 +1216,11 @@ def resolve_model_key(
     GRADIENT_MODEL_ACCESS_KEY. It is a secret exactly like the API token."""
     env = os.environ if environ is None else environ
     if key_file:
-        try:
-            key = Path(key_file).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read the model access key file {key_file}: {exc}") from None
+        try:  # fsio: regular file, bounded, a FIFO never blocks (issue 14)
+            key = fsio.read_text(key_file, limit=fsio.SECRET_LIMIT, what="key file").strip()
+        except fsio.FileProblem as exc:
+            where = f"the model access key file {key_file}"
+            raise ConfigError(f"cannot read {where}: {exc.detail}") from None
         if not key:
             raise ConfigError(f"the model access key file {key_file} is empty")
         return _check_token(key, f"the model access key in {key_file}")

@@ -10,7 +10,9 @@ no pairwise comparison of prompts):
   on another task as on itself (the two texts say nearly the same thing).
 
 Task scores come from names and descriptions only, never from the test prompts: the question
-is whether the *descriptions* separate the tasks.
+is whether the *descriptions* separate the tasks. A pair that loading already reports as
+near-identical text (`similar-descriptions`, routerctl.similarity) is not reported again on
+its descriptions alone; prompts between them still are.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from routerctl.predict.base import FALLBACK, Predictor, RoutingTable, routing_table
+from routerctl.similarity import similar_descriptions
 
 if TYPE_CHECKING:
     from routerctl.errors import Issue
@@ -81,6 +84,9 @@ def close_task_issues(
         tests = close_pairs(table, cases, predictor)
         own = [(f"{r.name_text} {r.description}", None) for r in table.routes]
         texts = close_pairs(table, own, predictor, TEXT_RATIO)
+        written = [(k, t.description.lower()) for k, t in spec.tasks.items() if t.description]
+        for same in similar_descriptions(written):
+            texts.pop((same.like, same.task), None)
         for pair in sorted(set(tests) | set(texts), key=lambda p: (p[1], p[0])):
             first, second = pair
             prompts = tests.get(pair, [])
