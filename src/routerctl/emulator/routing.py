@@ -27,6 +27,7 @@ from routerctl.emulator import catalog
 
 FALLBACK_ROUTE = "fallback"
 
+
 class Matcher(Protocol):
     """Picks the task for a request: (router in the API's shape, routing text: the system
     prompt and the latest user turn) → (route key or "fallback", score). Its `name` is the
