@@ -10,7 +10,7 @@ described in routerctl's own terms (task keys, pool positions), never as list in
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from routerctl.errors import PlanError
@@ -31,14 +31,17 @@ def compute_plan(
     targets: Iterable[str] = (),
     environment: str | None = None,
     api_url: str | None = None,
+    foreign: Mapping[str, str] | None = None,
 ) -> Plan:
     """Desired vs live → Plan.
 
     Deletes only with `prune`, only inside `prune_scope` (globs), never for names matching
     `protect` (globs). `targets` limits the plan to those names (a target may also name the
     old name of a rename). When several live routers share a name, the oldest is the one
-    compared; the others are reported as unmanaged and never deleted. Raises PlanError for a
-    rename of a protected router and for a live router read without its config.
+    compared; the others are reported as unmanaged and never deleted. `foreign` maps live
+    names another environment owns (see ownership.py) to that environment: never deleted,
+    never orphans. Raises PlanError for a rename of a protected router and for a live router
+    read without its config.
     """
     scope = list(prune_scope)
     protected_globs = list(protect)
@@ -114,11 +117,15 @@ def compute_plan(
     unmanaged: list[str] = []
     prunable: list[str] = []
     protected: list[str] = []
+    others = dict(foreign or {})
+    elsewhere: dict[str, str] = {}
     for name, router in sorted(live_by_name.items()):
         if name in declared or name in matched or (wanted and name not in wanted):
             continue
         if not matches_any(name, scope):
             unmanaged.append(name)
+        elif name in others:
+            elsewhere[name] = others[name]
         elif matches_any(name, protected_globs):
             protected.append(name)
         elif prune:
@@ -165,6 +172,7 @@ def compute_plan(
         api_url=api_url,
         targets=tuple(sorted(wanted)),
         prune=prune,
+        foreign=dict(sorted(elsewhere.items())),
     )
 
 

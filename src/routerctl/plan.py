@@ -119,6 +119,8 @@ class Plan:
     api_url: str | None = None
     targets: tuple[str, ...] = ()
     prune: bool = False
+    # live, not in files, in scope, but another environment's (name → environment): untouched
+    foreign: dict[str, str] = field(default_factory=dict)
     costs: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
@@ -156,6 +158,8 @@ class Plan:
             "protected": list(self.protected),
             "warnings": list(self.warnings),
         }
+        if self.foreign:
+            data["foreign"] = dict(self.foreign)
         if self.costs is not None:
             data["costs"] = self.costs
         return data
@@ -173,6 +177,7 @@ class Plan:
             api_url=data.get("api_url"),
             targets=tuple(data.get("targets", ())),
             prune=bool(data.get("prune", False)),
+            foreign=dict(data.get("foreign", {})),
             costs=data.get("costs"),
         )
 

@@ -16,6 +16,8 @@ DEFAULT_CONFIG = {
     "rate_limit_per_minute": None,
     "summary_list": False,
     "page_size_cap": 200,
+    "duplicate_names": False,
+    "list_lag_ms": 0.0,
 }
 
 

@@ -57,12 +57,7 @@ from routerctl.emulator import catalog
 from routerctl.emulator.faults import Fault, FaultInjector, FaultPlan
 from routerctl.emulator.ratelimit import RateLimiter, RateState
 from routerctl.emulator.routing import select_route
-from routerctl.emulator.state import (
-    NOT_FOUND_MESSAGE,
-    EmulatorApiError,
-    RouterStore,
-    bad_request,
-)
+from routerctl.emulator.state import NOT_FOUND_MESSAGE, EmulatorApiError, RouterStore, bad_request
 
 logger = logging.getLogger("routerctl.emulator")
 
@@ -298,6 +293,7 @@ _CONTROL_ROUTES: tuple[_Route, ...] = (
         r"^/_emulator/faults$", "/_emulator/faults", GET="_control_faults", POST="_control_faults"
     ),
     _route(r"^/_emulator/stats$", "/_emulator/stats", GET="_control_stats"),
+    _route(r"^/_emulator/routers$", "/_emulator/routers", GET="_control_routers"),
     _route(
         r"^/_emulator/config$", "/_emulator/config", GET="_control_config", PUT="_control_config"
     ),
@@ -481,6 +477,8 @@ class Emulator:
         rate_limit_per_minute: int | _Unset | None = UNSET,
         summary_list: bool | _Unset = UNSET,
         page_size_cap: int | _Unset = UNSET,
+        duplicate_names: bool | _Unset = UNSET,
+        list_lag_ms: float | _Unset = UNSET,
     ) -> dict[str, Any]:
         """Change settings at runtime (also `PUT /_emulator/config`). Returns all settings."""
         if not isinstance(latency_ms, _Unset):
@@ -507,6 +505,9 @@ class Emulator:
             if page_size_cap < 1:
                 raise ValueError("page_size_cap must be a positive integer")
             self._page_size_cap = page_size_cap
+        for mode, value in (("duplicate_names", duplicate_names), ("list_lag_ms", list_lag_ms)):
+            if not isinstance(value, _Unset):
+                self._store.set_mode(mode, value)
         return self.config
 
     @property
@@ -516,6 +517,7 @@ class Emulator:
             "rate_limit_per_minute": self._limiter.per_minute,
             "summary_list": self._summary_list,
             "page_size_cap": self._page_size_cap,
+            **self._store.modes(),
         }
 
     # --- request pipeline -------------------------------------------------------------
@@ -676,7 +678,7 @@ class Emulator:
 
     def _list_routers(self, req: _Request, params: dict[str, str]) -> _Reply:
         def window(start: int, stop: int) -> list[dict[str, Any]]:
-            routers = self._store.list(start, stop)
+            routers = self._store.list(start, stop, lagged=True)
             if self._summary_list:
                 return [
                     {"uuid": r["uuid"], "name": r["name"], "description": r["description"]}
@@ -684,8 +686,8 @@ class Emulator:
                 ]
             return routers
 
-        body = self._paginate(req, "model_routers", None, total=self._store.count(), window=window)
-        return _Reply(200, body)
+        total = self._store.count(lagged=True)
+        return _Reply(200, self._paginate(req, "model_routers", None, total=total, window=window))
 
     def _create_router(self, req: _Request, params: dict[str, str]) -> _Reply:
         router = self._store.create(req.json())
@@ -818,6 +820,9 @@ class Emulator:
 
     def _control_stats(self, req: _Request, params: dict[str, str]) -> _Reply:
         return _Reply(200, self.stats)
+
+    def _control_routers(self, req: _Request, params: dict[str, str]) -> _Reply:
+        return _Reply(200, {"model_routers": self._store.list()})
 
     def _control_config(self, req: _Request, params: dict[str, str]) -> _Reply:
         if req.method == "PUT":

@@ -33,6 +33,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 import uuid as uuidlib
 from collections.abc import Collection
 from datetime import UTC, datetime
@@ -167,6 +168,12 @@ class RouterStore:
         self._known_slugs = frozenset(known_slugs)
         self._lock = threading.Lock()
         self._routers: dict[str, dict[str, Any]] = {}
+        # Modes of an API weaker than the one documented (for routerctl's safety tests):
+        # names need not be unique, and the list shows a router only `list_lag` seconds after
+        # its create (GET by uuid sees it at once; deletes are seen at once).
+        self.allow_duplicates = False
+        self.list_lag = 0.0
+        self._born: dict[str, float] = {}  # uuid → time.monotonic() of its create
         self._path = Path(state_file) if state_file is not None else None
         if self._path is not None and self._path.exists():
             self._routers = self._read(self._path)
@@ -201,18 +208,48 @@ class RouterStore:
             Path(tmp).unlink(missing_ok=True)
             raise
 
+    def set_mode(self, mode: str, value: Any) -> None:
+        """`duplicate_names` (bool) or `list_lag_ms` (0..600000); ValueError otherwise."""
+        if mode == "duplicate_names":
+            if not isinstance(value, bool):
+                raise ValueError("duplicate_names must be true or false")
+            self.allow_duplicates = value
+        elif mode == "list_lag_ms":
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError("list_lag_ms must be a number")
+            if not 0 <= value <= 600_000:
+                raise ValueError("list_lag_ms must be between 0 and 600000")
+            self.list_lag = float(value) / 1000
+        else:
+            raise ValueError(f"unknown mode {mode!r}")
+
+    def modes(self) -> dict[str, Any]:
+        return {"duplicate_names": self.allow_duplicates, "list_lag_ms": self.list_lag * 1000}
+
     def _name_taken(self, name: str, exclude_uuid: str | None = None) -> bool:
+        if self.allow_duplicates:
+            return False
         return any(r["name"] == name and u != exclude_uuid for u, r in self._routers.items())
 
-    def list(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
+    def list(
+        self, start: int = 0, stop: int | None = None, *, lagged: bool = False
+    ) -> list[dict[str, Any]]:
         """Copies of the routers in creation order, optionally one window of them: a list page
-        copies only its own routers (copying all 1,000 for each page cost ~40 ms a page)."""
+        copies only its own routers (copying all 1,000 for each page cost ~40 ms a page).
+        `lagged`: only those the (lagging) list endpoint shows yet."""
         with self._lock:
-            return copy.deepcopy(list(self._routers.values())[start:stop])
+            return copy.deepcopy(self._listed(lagged)[start:stop])
 
-    def count(self) -> int:
+    def count(self, *, lagged: bool = False) -> int:
         with self._lock:
-            return len(self._routers)
+            return len(self._listed(lagged))
+
+    def _listed(self, lagged: bool) -> list[dict[str, Any]]:
+        routers = list(self._routers.values())
+        if not lagged or self.list_lag <= 0:
+            return routers
+        cutoff = time.monotonic() - self.list_lag
+        return [r for r in routers if self._born.get(r["uuid"], 0.0) <= cutoff]
 
     def get(self, router_uuid: str) -> dict[str, Any]:
         with self._lock:
@@ -244,6 +281,7 @@ class RouterStore:
                 "config": fields["config"],
             }
             self._routers[router["uuid"]] = router
+            self._born[router["uuid"]] = time.monotonic()
             self._save()
             return copy.deepcopy(router)
 
@@ -272,6 +310,7 @@ class RouterStore:
     def clear(self) -> None:
         with self._lock:
             self._routers.clear()
+            self._born.clear()
             self._save()
 
 
