@@ -404,7 +404,7 @@ def test_markdown_warnings_become_alerts() -> None:
 
 def test_render_plan_json_is_versioned_with_actions_and_field_paths() -> None:
     data = json.loads(render_plan_json(mixed_plan()))
-    assert data["format_version"] == "1.0"
+    assert data["format_version"] == "1.1"
     assert data["summary"] == {"create": 1, "update": 1, "delete": 1, "unchanged": 0}
     assert [(c["action"], c["name"]) for c in data["changes"]] == [
         ("create", "a-new"),
