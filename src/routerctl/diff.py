@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from routerctl.errors import PlanError
@@ -167,7 +168,7 @@ def compute_plan(
     in_scope = {r.name for r in live if matches_any(r.name, scope) and r.name not in others}
 
     changes.sort(key=lambda c: c.sort_key)
-    return Plan(
+    plan = Plan(
         changes=tuple(changes),
         unchanged=tuple(sorted(unchanged)),
         unmanaged=tuple(sorted(unmanaged)),
@@ -181,6 +182,8 @@ def compute_plan(
         foreign=dict(sorted(elsewhere.items())),
         in_scope_live=len(in_scope),
     )
+    mass = plan.mass_delete()
+    return replace(plan, warnings=(*plan.warnings, mass)) if mass else plan
 
 
 def _refuse_unknown_targets(unknown: set[str], known: set[str]) -> None:
@@ -247,6 +250,11 @@ def _live_state(router: LiveRouter) -> dict[str, Any]:
             "summary); plans need every router as GET returns it"
         )
     return router.to_spec().state()
+
+
+def describe_new(after: dict[str, Any]) -> tuple[FieldChange, ...]:
+    """The field lines of a router to create (every field, as added)."""
+    return _describe_new(after)
 
 
 def _describe_new(after: dict[str, Any]) -> tuple[FieldChange, ...]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from routerctl.errors import PlanError
 
-FORMAT_VERSION = "1.1"  # 1.1: digest, foreign, in_scope_live, allow_mass_delete
+FORMAT_VERSION = "1.1"  # 1.1 added: digest (saved files), foreign, in_scope_live
 
 
 class Action(enum.StrEnum):
@@ -125,7 +125,6 @@ class Plan:
     # live, not in files, in scope, but another environment's (name → environment): untouched
     foreign: dict[str, str] = field(default_factory=dict)
     in_scope_live: int = 0  # live routers in the prune scope and this environment's
-    allow_mass_delete: bool = False  # made with --allow-mass-delete (see mass_delete())
     costs: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
@@ -191,7 +190,6 @@ class Plan:
         }
         data["foreign"] = dict(self.foreign)
         data["in_scope_live"] = self.in_scope_live
-        data["allow_mass_delete"] = self.allow_mass_delete
         if self.costs is not None:
             data["costs"] = self.costs
         return data
@@ -211,7 +209,7 @@ class Plan:
             prune=bool(data.get("prune", False)),
             foreign=dict(data.get("foreign", {})),
             in_scope_live=int(data.get("in_scope_live", 0)),
-            allow_mass_delete=bool(data.get("allow_mass_delete", False)),
+
             costs=data.get("costs"),
         )
 
