@@ -72,9 +72,9 @@ class RouterctlGroup(click.Group):
                 raise
             _report_error(exc)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("Interrupted.", err=True)
-            sys.exit(130)
+            sys.exit(getattr(exc, "exit_code", ExitCode.INTERRUPTED))
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -388,7 +388,7 @@ def plan(
     if out:
         save_plan(result, out)
         _err(f"Saved plan to {out}; apply it with: routerctl apply {out}")
-    if detailed_exitcode and not result.is_empty:
+    if detailed_exitcode and not result.in_sync:  # an orphan is drift too
         return ExitCode.CHANGES
     return ExitCode.OK
 
@@ -406,6 +406,7 @@ def _stdin_is_tty() -> bool:
 @click.option("--target", "targets", multiple=True, help="Only this router (repeatable).")
 @click.option("--prune", is_flag=True, help="Also delete in-scope routers with no file.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--allow-mass-delete", is_flag=True, help="Allow >10 deletes, or over half.")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
@@ -418,6 +419,7 @@ def apply(
     targets: tuple[str, ...],
     prune: bool,
     auto_approve: bool,
+    allow_mass_delete: bool,
     parallelism: int,
     fmt: str,
     no_color: bool,
@@ -425,73 +427,80 @@ def apply(
     token_file: str | None,
     timeout: float,
 ) -> int:
-    """Make the live routers match the files (or apply a saved plan exactly).
+    """Make the live routers match the files (or apply a reviewed, saved plan).
 
     Without PLANFILE: computes a fresh plan, shows it, asks for `yes` (or --auto-approve).
-    With PLANFILE: re-reads every router it touches and refuses if any changed since the plan
-    was made; a reviewed plan needs no prompt.
+    With PLANFILE: no prompt; environment, targets and --prune are the plan's; it is re-judged
+    against live routers and today's routerctl.yaml and refused if edited, stale or disallowed.
 
     \b
     Example:
-      routerctl apply
       routerctl apply --auto-approve --prune
       routerctl apply plan.json
     """
-    import json
-
-    from routerctl.apply import apply_plan, check_saved_plan
-    from routerctl.errors import ApplyError, ConfigError
+    from routerctl.apply import apply_plan, refuse_mass_delete, terminate_as_interrupt
+    from routerctl.errors import ApplyError
+    from routerctl.outcome import ApplyResult
     from routerctl.plan import load_plan
     from routerctl.render import render_plan
+    from routerctl.savedplan import environment_for, rejudge
+    from routerctl.settle import verify_created
 
+    if planfile and (targets or prune):
+        raise click.UsageError("--target and --prune cannot be used with PLANFILE (see `plan`)")
+    saved = load_plan(planfile) if planfile else None
+    if saved is not None:
+        env = environment_for(saved, env, str(planfile))
     project = _project(directory, env, config)
     color = _use_color(no_color)
     show = (lambda text: _err(text.rstrip("\n"))) if fmt == "json" else click.echo
     with _client(project, api_url, token_file, max(parallelism, 8), timeout) as client:
-        if planfile:
-            the_plan = load_plan(planfile)
-            check_saved_plan(
-                the_plan,
-                client.list_routers(),
-                source=planfile,
-                api_url=client.base_url,
-                environment=project.environment,
-            )
+        if saved is not None:
+            live = client.list_routers()
+            the_plan = rejudge(saved, project, live, source=str(planfile), api_url=client.base_url)
         else:
             the_plan = _plan_project(project, client, targets=targets, prune=prune)
         show(render_plan(the_plan, color=color).rstrip("\n"))
         if the_plan.is_empty:
             if fmt == "json":
-                click.echo(json.dumps({"format_version": "1.0", "exit_code": 0, "outcomes": []}))
+                _emit_apply(ApplyResult(()), fmt, color)
             return ExitCode.OK
-        if not planfile and not auto_approve:
-            if not _stdin_is_tty():
-                raise ConfigError(
-                    "refusing to apply without confirmation: no terminal to ask on. "
-                    "Pass --auto-approve, or apply a reviewed plan file"
-                )
-            answer = click.prompt(
-                "\nApply these changes? Only 'yes' is accepted",
-                default="",
-                show_default=False,
-                err=True,  # stdout carries only the plan and the report
-            )
-            if answer.strip() != "yes":
-                _err("Apply cancelled; nothing was changed.")
-                return ExitCode.ERROR
-
-        def progress(outcome: Any) -> None:
-            mark = {"failed": "✗", "skipped": "·"}.get(outcome.status, "✓")
-            detail = f": {outcome.error}" if outcome.error else ""
-            _err(f"{mark} {outcome.name}: {outcome.status}{detail}")
-
+        refuse_mass_delete(the_plan, allow_mass_delete)
+        if saved is None and not auto_approve and not _confirmed():
+            return ExitCode.ERROR
         try:
-            result = apply_plan(the_plan, client, parallelism=parallelism, on_outcome=progress)
+            with terminate_as_interrupt():
+                result = apply_plan(the_plan, client, parallelism=parallelism, on_outcome=_tick)
+            verify_created(result, client.list_router_summaries, on_event=_err)
         except ApplyError as exc:
             _emit_apply(exc.result, fmt, color)
             raise
     _emit_apply(result, fmt, color)
     return ExitCode.OK
+
+
+def _confirmed() -> bool:
+    from routerctl.errors import ConfigError
+
+    if not _stdin_is_tty():
+        raise ConfigError(
+            "refusing to apply without confirmation: no terminal to ask on. "
+            "Pass --auto-approve, or apply a reviewed plan file"
+        )
+    answer = click.prompt(
+        "\nApply these changes? Only 'yes' is accepted",
+        default="",
+        show_default=False,
+        err=True,  # stdout carries only the plan and the report
+    )
+    if answer.strip() != "yes":
+        _err("Apply cancelled; nothing was changed.")
+    return answer.strip() == "yes"
+
+
+def _tick(outcome: Any) -> None:
+    mark = {"failed": "✗", "skipped": "·"}.get(outcome.status, "✓")
+    _err(f"{mark} {outcome.name}: {outcome.status}{f': {outcome.error}' if outcome.error else ''}")
 
 
 def _emit_apply(result: Any, fmt: str, color: bool) -> None:

@@ -17,10 +17,15 @@ third, and so on (3 files became 11 live routers that way). So:
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from routerctl.errors import ConfigError
+from routerctl.errors import ApplyError, ConfigError, ExitCode
 from routerctl.models import LiveRouter
+
+if TYPE_CHECKING:
+    from routerctl.outcome import ApplyResult
 
 ENV_VAR = "ROUTERCTL_LIST_SETTLE"
 DEFAULT_WINDOW = 10.0
@@ -122,3 +127,25 @@ def duplicates_after_apply(
             f"{window:g} s; run `routerctl plan` to check for duplicates"
         )
     return problems
+
+
+def verify_created(
+    result: ApplyResult,
+    list_summaries: Lister,
+    *,
+    on_event: Callable[[str], None],
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """ApplyError (exit 3, carrying `result`) if a router apply created is listed twice."""
+    created = {o.name: o.uuid for o in result.outcomes if o.status == "created" and o.uuid}
+    problems = duplicates_after_apply(
+        created, list_summaries, window=window_from_env(), sleep=sleep, clock=clock, emit=on_event
+    )
+    if problems:
+        raise ApplyError(
+            "; ".join(problems) + ". Delete the extra ones (control panel or API); clients "
+            "may reach either",
+            result,
+            ExitCode.PARTIAL,
+        )

@@ -27,6 +27,7 @@ crash leaves either the old or the new file, never half of one.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 import os
@@ -244,7 +245,7 @@ class RouterStore:
         with self._lock:
             return len(self._listed(lagged))
 
-    def _listed(self, lagged: bool) -> list[dict[str, Any]]:
+    def _listed(self, lagged: bool) -> builtins.list[dict[str, Any]]:
         routers = list(self._routers.values())
         if not lagged or self.list_lag <= 0:
             return routers
