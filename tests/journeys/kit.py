@@ -1,7 +1,7 @@
 """Journeys: the installed CLI as a user runs it, in a temporary git repository, against a
 `routerctl emulator` subprocess (one per test module), asserting live state after every step.
 
-`ROUTERCTL_JOURNEY_CMD` (a shell-quoted command) replaces `.venv/bin/routerctl` for the
+`JOURNEY_ROUTERCTL_CMD` (a shell-quoted command) replaces `.venv/bin/routerctl` for the
 commands under test (not the emulator), e.g. to run the journeys against another checkout
 and see them fail there.
 """
@@ -22,7 +22,7 @@ ROUTERS = "/v2/gen-ai/models/routers"
 
 
 def routerctl_command() -> list[str]:
-    override = os.environ.get("ROUTERCTL_JOURNEY_CMD")
+    override = os.environ.get("JOURNEY_ROUTERCTL_CMD")
     return shlex.split(override) if override else [str(ROOT / ".venv" / "bin" / "routerctl")]
 
 
@@ -108,6 +108,8 @@ class EmulatorProcess:
         return sorted(r["name"] for r in self.routers())
 
     def stop(self) -> None:
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
         self.proc.terminate()
         try:
             self.proc.wait(timeout=5)
