@@ -12,6 +12,7 @@ import json
 import os
 import shlex
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,7 @@ class Repo:
     def run(
         self, *args: str, expect: int | None = 0, timeout: float = 60
     ) -> subprocess.CompletedProcess[str]:
+        started = time.monotonic()
         done = subprocess.run(
             [*routerctl_command(), *args],
             cwd=self.path,
@@ -176,6 +178,8 @@ class Repo:
             timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
+        if os.environ.get("JOURNEY_TIMES"):
+            print(f"{time.monotonic() - started:6.2f} s  routerctl {' '.join(args)}")
         assert TOKEN not in done.stdout + done.stderr
         assert "Traceback" not in done.stderr, done.stderr
         if expect is not None:
