@@ -703,7 +703,7 @@ def test_(
 @cli.command("import")
 @click.argument("names", nargs=-1)
 @click.option("--all", "all_routers", is_flag=True, help="Every live router not yet in the files.")
-@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option("--force", is_flag=True, help="Rewrite the files of the routers named.")
 @project_options
 @api_options
 def import_(
@@ -719,35 +719,27 @@ def import_(
 ) -> int:
     """Write router files for live routers (adopt routers made in the control panel).
 
-    One file per router, `<name>.yaml`, deterministic and schema-annotated. Existing files are
-    never overwritten without --force. Afterwards `routerctl plan` shows no changes for them.
+    One file per router, `<name>.yaml`, deterministic and schema-annotated. --all adopts only
+    live routers no file declares (exit 0 if none); --force rewrites only a router's own file,
+    and only when that router is named. Afterwards `routerctl plan` shows no changes for them.
 
     \b
     Example:
       routerctl import triage-router
       routerctl import --all && routerctl plan
     """
-    from routerctl.importer import declared_names, plan_import, write_files
+    from routerctl.importer import import_project, summary, write_files
 
     project = _project(directory, env, config)
-    overlay = project.overlay
     with _client(project, api_url, token_file, timeout=timeout) as client:
         live = client.list_routers()
-    files = plan_import(
-        live,
-        names=names,
-        all_routers=all_routers,
-        directory=project.router_dir,
-        force=force,
-        managed=declared_names(project.router_dir),
-        base_name=overlay.base_name if overlay is not None else lambda name: name,
-    )
-    write_files(files)
+    files = import_project(project, live, names=names, all_routers=all_routers, force=force)
+    write_files(files, project.router_dir)
     for item in files:
         click.echo(f"wrote {item.path}")
         for warning in item.warnings:
             _err(warning)
-    _err(f"Imported {_n(len(files), 'router')}. Review the files, then `routerctl plan`.")
+    _err(summary(files, all_routers))
     return ExitCode.OK
 
 

@@ -4,14 +4,19 @@ style, the schema header, and a check that the file we write validates and round
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from routerctl.errors import ConfigError, SpecError
 from routerctl.models import LiveRouter, RouterSpec
 from routerctl.spec import check_router, dump_yaml, parse_document
+
+if TYPE_CHECKING:
+    from routerctl.project import Project
 
 SCHEMA_HEADER = "# yaml-language-server: $schema=../schema/router.schema.json"
 
@@ -62,9 +67,16 @@ def plan_import(
     force: bool,
     managed: dict[str, str],
     base_name: Callable[[str], str | None] = lambda name: name,
+    other_owner: Callable[[str], str | None] = lambda name: None,
 ) -> list[ImportedFile]:
     """Files to write for the selected live routers. `managed` maps router names already
-    declared in the directory to their file, so import never creates a second declaration."""
+    declared in the directory (names and renamed_from) to their file, so import never
+    creates a second declaration.
+
+    `--all` adopts: only live routers of this environment's mapping that no file declares
+    and no other environment owns (`other_owner`, see ownership.py); a managed file is never
+    rewritten, with or without `force`. Only a router named explicitly, with `force`, has
+    its own file rewritten. A file that declares another router is never overwritten."""
     if not names and not all_routers:
         raise ConfigError("name the routers to import, or pass --all")
     by_name = {r.name: r for r in live}
@@ -86,14 +98,18 @@ def plan_import(
             continue
         path = directory / f"{name}.yaml"
         declared_in = managed.get(name)
+        if all_routers and (declared_in is not None or other_owner(live_name) is not None):
+            continue  # managed here, or another environment's: --all adopts only the rest
         if declared_in is not None and Path(declared_in) != path:
-            if all_routers:
-                continue  # already managed: --all adopts only what is not in the files yet
             problems.append(f"{name}: already declared in {declared_in}")
             continue
-        if path.exists() and not force:
-            problems.append(f"{path}: exists; pass --force to overwrite it")
-            continue
+        if path.exists() or path.is_symlink():
+            if declared_in is None:
+                problems.append(f"{path}: exists and declares another router; not overwritten")
+                continue
+            if not force:
+                problems.append(f"{path}: exists; pass --force to overwrite it")
+                continue
         spec = router.to_spec().model_copy(update={"name": name})
         text = render_router_file(spec, uuid=router.uuid)
         doc = parse_document(text.encode(), str(path))
@@ -116,15 +132,69 @@ def plan_import(
     return out
 
 
-def write_files(files: Sequence[ImportedFile]) -> None:
+def write_files(files: Sequence[ImportedFile], root: Path | None = None) -> None:
+    """Write each file atomically (temp file + rename: never half a file), never through a
+    symlink: a symlinked file, or a symlinked directory under `root`, is refused."""
     for item in files:
+        _refuse_symlinks(item.path, root)
         item.path.parent.mkdir(parents=True, exist_ok=True)
-        item.path.write_text(item.text, encoding="utf-8")
+        _refuse_symlinks(item.path, root)
+        fd, tmp = tempfile.mkstemp(prefix=f".{item.path.name}.", dir=item.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(item.text)
+            os.replace(tmp, item.path)  # replaces a name, never follows a link
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _refuse_symlinks(path: Path, root: Path | None) -> None:
+    stop = root if root is not None else path.parent
+    current = path
+    while True:
+        if current.is_symlink():
+            raise ConfigError(
+                f"{path}: refusing to write through the symlink {current}; "
+                "replace it with a regular file or directory"
+            )
+        if current == stop or current.parent == current:
+            return
+        current = current.parent
+
+
+def import_project(
+    project: Project, live: Sequence[LiveRouter], *, names: Sequence[str], all_routers: bool,
+    force: bool,
+) -> list[ImportedFile]:  # fmt: skip
+    """plan_import for a project: its directory, files, environment mapping and ownership."""
+    from routerctl.ownership import resolve_ownership
+
+    managed = declared_names(project.router_dir)
+    ownership = resolve_ownership(project.settings, project.environment, managed)
+    overlay = project.overlay
+    return plan_import(
+        live,
+        names=names,
+        all_routers=all_routers,
+        directory=project.router_dir,
+        force=force,
+        managed=managed,
+        base_name=overlay.base_name if overlay is not None else lambda name: name,
+        other_owner=ownership.other_owner,
+    )
+
+
+def summary(files: Sequence[ImportedFile], all_routers: bool) -> str:
+    if not files and all_routers:
+        return "Nothing to import: every live router of this environment is declared by a file."
+    count = f"{len(files)} router{'' if len(files) == 1 else 's'}"
+    return f"Imported {count}. Review the files, then `routerctl plan`."
 
 
 def declared_names(directory: Path) -> dict[str, str]:
-    """Router names already declared by files in `directory` (best effort: unreadable files
-    are skipped here; validate reports them)."""
+    """Router names (and renamed_from names) declared by files in `directory`. A file that
+    cannot be read is an error: import cannot know what it declares."""
     from routerctl.spec import find_router_files, read_document
 
     if not directory.is_dir():
@@ -137,8 +207,14 @@ def declared_names(directory: Path) -> dict[str, str]:
     for path in routers:
         try:
             data = read_document(path).data
-        except SpecError:
-            continue
+        except SpecError as exc:
+            first = exc.issues[0].format() if exc.issues else str(path)
+            raise ConfigError(
+                f"nothing imported: cannot tell what {path} declares ({first}); fix it first"
+            ) from None
         if isinstance(data.get("name"), str):
             names.setdefault(data["name"], str(path))
+        for old in data.get("renamed_from") or []:
+            if isinstance(old, str):
+                names.setdefault(old, str(path))
     return names

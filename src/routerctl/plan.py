@@ -209,7 +209,6 @@ class Plan:
             prune=bool(data.get("prune", False)),
             foreign=dict(data.get("foreign", {})),
             in_scope_live=int(data.get("in_scope_live", 0)),
-
             costs=data.get("costs"),
         )
 

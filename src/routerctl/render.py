@@ -41,6 +41,7 @@ FOREIGN = "Another environment's (its mapping makes or matches the name), left u
 def _foreign_names(plan: Plan) -> list[str]:
     return [f"{name} ({env})" for name, env in plan.foreign.items()]
 
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]+")
 

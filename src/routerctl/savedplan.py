@@ -50,9 +50,7 @@ def rejudge(
 
     if not saved.api_url:
         raise PlanError(f"{source}: damaged plan file (no api_url); re-run `routerctl plan --out`")
-    check_saved_plan(
-        saved, live, source=source, api_url=api_url, environment=project.environment
-    )
+    check_saved_plan(saved, live, source=source, api_url=api_url, environment=project.environment)
     problems = _intent_problems(saved)
     files = load_desired(project).specs
     declared = {s.name for s in files}

@@ -12,6 +12,7 @@ import json
 import os
 import shlex
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -178,8 +179,8 @@ class Repo:
             timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
-        if os.environ.get("JOURNEY_TIMES"):
-            print(f"{time.monotonic() - started:6.2f} s  routerctl {' '.join(args)}")
+        if os.environ.get("JOURNEY_TIMES"):  # where a slow journey spends its time
+            sys.stderr.write(f"{time.monotonic() - started:6.2f} s  routerctl {' '.join(args)}\n")
         assert TOKEN not in done.stdout + done.stderr
         assert "Traceback" not in done.stderr, done.stderr
         if expect is not None:
