@@ -37,11 +37,6 @@ PROTECTED = "Not in the files; protected, never deleted"
 UNMANAGED = "Not managed here (outside the prune scope), left untouched"
 FOREIGN = "Another environment's (its mapping makes or matches the name), left untouched"
 
-
-def _foreign_names(plan: Plan) -> list[str]:
-    return [f"{name} ({env})" for name, env in plan.foreign.items()]
-
-
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -387,7 +382,7 @@ def render_plan(plan: Plan, *, color: bool = False, verbose: bool = False) -> st
         ("dim", UNCHANGED, plan.unchanged),
         ("", PRUNABLE, plan.prunable),
         ("", PROTECTED, plan.protected),
-        ("dim", FOREIGN, _foreign_names(plan)),
+        ("dim", FOREIGN, [f"{n} ({e})" for n, e in plan.foreign.items()]),
         ("dim", UNMANAGED, plan.unmanaged),
     ]
     for kind, label, names in info:
@@ -557,7 +552,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     lists = [
         (PRUNABLE, plan.prunable),
         (PROTECTED, plan.protected),
-        (FOREIGN, _foreign_names(plan)),
+        (FOREIGN, [f"{n} ({e})" for n, e in plan.foreign.items()]),
         (UNMANAGED, plan.unmanaged),
         (UNCHANGED, plan.unchanged),
     ]
