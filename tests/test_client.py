@@ -1097,7 +1097,7 @@ def test_create_502_then_not_found_posts_again(
 
 
 def test_a_lost_create_waits_for_a_lagging_list_instead_of_posting_again(
-    api: respx.MockRouter, make_client: Callable[..., RouterClient]
+    api: respx.MockRouter, make_client: Callable[..., RouterClient], events: list[str]
 ) -> None:
     post = api.post(ROUTERS).mock(side_effect=[httpx.Response(502), one("u9", "triage")])
     late = router_json("u8", "triage")
@@ -1107,6 +1107,8 @@ def test_a_lost_create_waits_for_a_lagging_list_instead_of_posting_again(
     created = make_client().create_router(PAYLOAD)
     assert created.uuid == "u8"  # the first POST's router, found once the list caught up
     assert (post.call_count, listed.call_count) == (1, 3)
+    waits = [e for e in events if "the list may lag" in e]
+    assert len(waits) == 2 and "of at most 10 s" in waits[0]  # every wait is said (--debug)
 
 
 def test_a_lost_create_not_listed_within_the_window_is_sent_again(
