@@ -244,7 +244,8 @@ def test_render_create_wraps_long_descriptions_without_breaking_words() -> None:
 
 
 def test_render_delete_shows_the_router_being_removed() -> None:
-    plan = compute_plan([], [make_live(make_spec("gone"), "u-g")], prune=True, prune_scope=["*"])
+    live = [make_live(make_spec("gone"), "u-g"), make_live(make_spec("kept"), "u-k")]
+    plan = compute_plan([make_spec("kept")], live, prune=True, prune_scope=["*"])
     assert change_lines(plan)[:3] == [
         "- delete gone  (uuid u-g)",
         '    ! clients calling model "router:gone" will get errors once it is deleted',
