@@ -34,6 +34,12 @@ class FakeLive:
     def list_models(self) -> list[dict[str, Any]]:
         return []
 
+    def list_task_presets(self) -> list[dict[str, Any]]:
+        return []
+
+    def list_agents(self) -> list[dict[str, Any]]:
+        return []
+
 
 def test_the_readme_table_has_every_kind_of_row() -> None:
     assert SETTINGS is not None

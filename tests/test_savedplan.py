@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +36,27 @@ def project_with(
     return load_project()
 
 
+class Source:
+    """What rejudge reads: the live routers, and the agents (none use these routers)."""
+
+    base_url = API
+
+    def __init__(self, routers: list[LiveRouter]) -> None:
+        self.routers = routers
+
+    def list_routers(self) -> list[LiveRouter]:
+        return self.routers
+
+    def list_models(self) -> list[dict[str, Any]]:
+        return []
+
+    def list_task_presets(self) -> list[dict[str, Any]]:
+        return []
+
+    def list_agents(self) -> list[dict[str, Any]]:
+        return []
+
+
 def bare(name: str, uuid: str) -> LiveRouter:
     spec = make_spec(name, tasks={}, presets={}, description="", fallback_models=["m1"])
     return make_live(spec, uuid)
@@ -46,12 +68,12 @@ def test_a_delete_in_a_plan_made_without_prune_is_refused(tmp_path, monkeypatch)
     planned = compute_plan(project.load().specs, live, prune=True, prune_scope=["*"], api_url=API)
     assert [c.action for c in planned.changes] == [Action.DELETE]
     with pytest.raises(PlanError, match="gone: a delete in a plan made without --prune"):
-        rejudge(replace(planned, prune=False), project, live, source="p.json", api_url=API)
+        rejudge(replace(planned, prune=False), project, Source(live), source="p.json")
     with pytest.raises(PlanError, match="gone: not among the plan's targets"):
-        rejudge(replace(planned, targets=("keep",)), project, live, source="p.json", api_url=API)
+        rejudge(replace(planned, targets=("keep",)), project, Source(live), source="p.json")
     with pytest.raises(PlanError, match="no api_url"):
-        rejudge(replace(planned, api_url=None), project, live, source="p.json", api_url=API)
-    again = rejudge(planned, project, live, source="p.json", api_url=API)
+        rejudge(replace(planned, api_url=None), project, Source(live), source="p.json")
+    again = rejudge(planned, project, Source(live), source="p.json")
     assert [(c.name, c.action) for c in again.changes] == [("gone", Action.DELETE)]
 
 
@@ -60,7 +82,7 @@ def test_apply_shows_what_it_recomputes_not_the_stored_field_lines(tmp_path, mon
     planned = compute_plan([make_spec("fresh")], [], api_url=API)
     lying = FieldChange("description", "added", after="whatever the file says")
     doctored = replace(planned, changes=(replace(planned.changes[0], fields=(lying,)),))
-    again = rejudge(doctored, project, [], source="p.json", api_url=API)
+    again = rejudge(doctored, project, Source([]), source="p.json")
     assert again.changes[0].fields == planned.changes[0].fields
     assert again.changes[0].after == planned.changes[0].after
 
@@ -72,7 +94,7 @@ def test_a_rename_of_a_router_protected_since_is_refused(tmp_path, monkeypatch) 
     live = [make_live(make_spec("old"), "u1")]
     planned = compute_plan([spec], live, api_url=API)
     with pytest.raises(PlanError, match="router 'old' is protected"):
-        rejudge(planned, project, live, source="p.json", api_url=API)
+        rejudge(planned, project, Source(live), source="p.json")
 
 
 def test_the_plan_s_environment_wins_and_a_conflicting_one_is_refused() -> None:

@@ -288,16 +288,16 @@ def validate(
     """
     import json
 
-    from routerctl.catalog import check_catalog
+    from routerctl.catalog import check_catalog, live_catalog, offline_catalog
 
     project = _project(directory, env, config)
     result = project.load(list(paths))
     issues: list[Issue] = list(result.issues)
+    catalog = offline_catalog()  # the shipped snapshot, or the cache of a newer live fetch
     if online and not result.errors:
         with _client(project, api_url, token_file, timeout=timeout) as client:
-            issues += check_catalog(
-                result.routers, client.list_models(), client.list_task_presets()
-            )
+            catalog = live_catalog(client.list_models, client.list_task_presets, strict=True)
+    issues += check_catalog(result.routers, catalog)
     issues.sort()
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity == "warning"]
@@ -410,6 +410,8 @@ def _stdin_is_tty() -> bool:
 @click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
+@click.option("--allow-unknown-models", is_flag=True, help="Apply model ids the catalog lacks.")
+@click.option("--force-in-use", is_flag=True, help="Delete/rename routers that agents use.")
 @api_options
 def apply(
     planfile: str | None,
@@ -423,6 +425,8 @@ def apply(
     parallelism: int,
     fmt: str,
     no_color: bool,
+    allow_unknown_models: bool,
+    force_in_use: bool,
     api_url: str | None,
     token_file: str | None,
     timeout: float,
@@ -438,7 +442,7 @@ def apply(
       routerctl apply --auto-approve --prune
       routerctl apply plan.json
     """
-    from routerctl.apply import apply_plan, refuse_mass_delete, terminate_as_interrupt
+    from routerctl import apply as run
     from routerctl.errors import ApplyError
     from routerctl.outcome import ApplyResult
     from routerctl.plan import load_plan
@@ -456,8 +460,7 @@ def apply(
     show = (lambda text: _err(text.rstrip("\n"))) if fmt == "json" else click.echo
     with _client(project, api_url, token_file, max(parallelism, 8), timeout) as client:
         if saved is not None:
-            live = client.list_routers()
-            the_plan = rejudge(saved, project, live, source=str(planfile), api_url=client.base_url)
+            the_plan = rejudge(saved, project, client, source=str(planfile))
         else:
             the_plan = _plan_project(project, client, targets=targets, prune=prune)
         show(render_plan(the_plan, color=color).rstrip("\n"))
@@ -465,12 +468,13 @@ def apply(
             if fmt == "json":
                 _emit_apply(ApplyResult(()), fmt, color)
             return ExitCode.OK
-        refuse_mass_delete(the_plan, allow_mass_delete)
+        run.refuse_mass_delete(the_plan, allow_mass_delete)
+        run.check_before_apply(the_plan, client, allow_unknown_models, force_in_use)
         if saved is None and not auto_approve and not _confirmed():
             return ExitCode.ERROR
         try:
-            with terminate_as_interrupt():
-                result = apply_plan(the_plan, client, parallelism=parallelism, on_outcome=_tick)
+            with run.terminate_as_interrupt():
+                result = run.apply_plan(the_plan, client, parallelism=parallelism, on_outcome=_tick)
             verify_created(result, client.list_router_summaries, on_event=_err)
         except ApplyError as exc:
             _emit_apply(exc.result, fmt, color)
@@ -616,7 +620,7 @@ def cost(
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--junit", type=click.Path(dir_okay=False), help="Also write a JUnit XML report.")
 @click.option("--parallelism", type=click.IntRange(1, 32), default=4, show_default=True)
-@click.option("--max-tokens", type=click.IntRange(1), default=16, show_default=True)
+@click.option("--max-tokens", type=click.IntRange(1), help="Reply token cap; overrides files.")
 @click.option(
     "--inference-url",
     envvar="DIGITALOCEAN_INFERENCE_URL",
@@ -633,7 +637,7 @@ def test_(
     fmt: str,
     junit: str | None,
     parallelism: int,
-    max_tokens: int,
+    max_tokens: int | None,
     inference_url: str | None,
     key_file: str | None,
 ) -> int:
@@ -651,6 +655,7 @@ def test_(
     """
     from pathlib import Path
 
+    from routerctl.catalog import offline_catalog
     from routerctl.client import InferenceClient, resolve_inference_url, resolve_model_key
     from routerctl.costplan import resolve_prices
     from routerctl.errors import ConfigError
@@ -679,7 +684,8 @@ def test_(
         max_tokens=max_tokens,
         parallelism=parallelism,
     ) as client:
-        reports = run_routing_tests(targets, client.route, parallelism=parallelism)
+        labels = offline_catalog().preset_names()  # a header may carry a display name
+        reports = run_routing_tests(targets, client.route, parallelism=parallelism, names=labels)
     # What the run spent, priced offline (cache or shipped file): no extra API call.
     costs = spend(reports, resolve_prices(fetch_models=None, prices_file=None))
     if fmt == "json":

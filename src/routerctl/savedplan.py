@@ -16,7 +16,6 @@ A plan file is a reviewed intent, not a script. `apply PLANFILE`:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -25,8 +24,9 @@ from routerctl.models import spec_from_state
 from routerctl.plan import Action, Change, Plan
 
 if TYPE_CHECKING:
-    from routerctl.models import LiveRouter, RouterSpec
+    from routerctl.models import RouterSpec
     from routerctl.project import Project
+    from routerctl.workflow import LiveSource
 
 
 def environment_for(saved: Plan, explicit: str | None, source: str) -> str | None:
@@ -40,14 +40,17 @@ def environment_for(saved: Plan, explicit: str | None, source: str) -> str | Non
     return saved.environment
 
 
-def rejudge(
-    saved: Plan, project: Project, live: Sequence[LiveRouter], *, source: str, api_url: str
-) -> Plan:
-    """The plan to apply for `saved`, recomputed now; PlanError if anything no longer holds."""
+def rejudge(saved: Plan, project: Project, live_source: LiveSource, *, source: str) -> Plan:
+    """The plan to apply for `saved`, recomputed now against `live_source` (its routers, and
+    the agents that use each router being deleted or renamed); PlanError if anything no
+    longer holds."""
     from routerctl.apply import check_saved_plan
+    from routerctl.dependencies import annotate_plan
     from routerctl.diff import compute_plan
     from routerctl.workflow import load_desired, project_ownership
 
+    api_url = live_source.base_url
+    live = live_source.list_routers()
     if not saved.api_url:
         raise PlanError(f"{source}: damaged plan file (no api_url); re-run `routerctl plan --out`")
     check_saved_plan(saved, live, source=source, api_url=api_url, environment=project.environment)
@@ -82,6 +85,7 @@ def rejudge(
     problems = _differences(saved, fresh)
     if problems:
         raise _refused(source, problems)
+    fresh = annotate_plan(fresh, live_source.list_agents)
     return replace(fresh, targets=saved.targets, costs=saved.costs)
 
 

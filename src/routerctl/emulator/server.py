@@ -54,6 +54,8 @@ from typing import Any, cast
 from urllib.parse import parse_qs, quote, urlsplit
 
 from routerctl.emulator import catalog
+from routerctl.emulator.agents import AgentsMixin, AgentStore
+from routerctl.emulator.control import StoreControl
 from routerctl.emulator.faults import Fault, FaultInjector, FaultPlan
 from routerctl.emulator.ratelimit import RateLimiter, RateState
 from routerctl.emulator.routing import select_route
@@ -283,6 +285,7 @@ _API_ROUTES: tuple[_Route, ...] = (
         DELETE="_delete_router",
     ),
     _route(r"^/v2/gen-ai/models$", "/v2/gen-ai/models", GET="_list_models"),
+    _route(r"^/v2/gen-ai/agents$", "/v2/gen-ai/agents", GET="_list_agents"),  # agents.py
 )
 _INFERENCE_ROUTE = _route(
     r"^(/v1)?/chat/completions$", "/v1/chat/completions", POST="_chat_completions"
@@ -294,6 +297,7 @@ _CONTROL_ROUTES: tuple[_Route, ...] = (
     ),
     _route(r"^/_emulator/stats$", "/_emulator/stats", GET="_control_stats"),
     _route(r"^/_emulator/routers$", "/_emulator/routers", GET="_control_routers"),
+    _route(r"^/_emulator/agents$", "/_emulator/agents", POST="_control_agents"),
     _route(
         r"^/_emulator/config$", "/_emulator/config", GET="_control_config", PUT="_control_config"
     ),
@@ -308,7 +312,7 @@ def _match(routes: tuple[_Route, ...], path: str) -> tuple[_Route, dict[str, str
     return None
 
 
-class Emulator:
+class Emulator(AgentsMixin, StoreControl):
     """A local stand-in for the DigitalOcean router API and the inference route.
 
     Use it as a context manager (`with Emulator() as emu:`), call `start()` to serve from a
@@ -339,6 +343,7 @@ class Emulator:
         self._router_presets = catalog.router_presets()
         self._models = catalog.models()
         self._store = RouterStore(self._preset_descriptions, state_file)
+        self._agents = AgentStore()  # not persisted to the state file
         self._faults = FaultInjector()
         self._stats = Stats()
         self._limiter = RateLimiter()
@@ -436,8 +441,9 @@ class Emulator:
     # --- direct state access (tests, benchmarks) ---------------------------------------
 
     def reset(self) -> None:
-        """Drop all routers, faults, counters and rate-limit windows. Config is kept."""
+        """Drop all routers, agents, faults, counters and rate-limit windows. Config is kept."""
         self._store.clear()
+        self._agents.clear()
         self._faults.reset()
         self._stats.reset()
         self._limiter.reset()
@@ -477,8 +483,7 @@ class Emulator:
         rate_limit_per_minute: int | _Unset | None = UNSET,
         summary_list: bool | _Unset = UNSET,
         page_size_cap: int | _Unset = UNSET,
-        duplicate_names: bool | _Unset = UNSET,
-        list_lag_ms: float | _Unset = UNSET,
+        **modes: Any,  # a weaker API: duplicate_names, list_lag_ms (RouterStore.set_mode)
     ) -> dict[str, Any]:
         """Change settings at runtime (also `PUT /_emulator/config`). Returns all settings."""
         if not isinstance(latency_ms, _Unset):
@@ -505,9 +510,8 @@ class Emulator:
             if page_size_cap < 1:
                 raise ValueError("page_size_cap must be a positive integer")
             self._page_size_cap = page_size_cap
-        for mode, value in (("duplicate_names", duplicate_names), ("list_lag_ms", list_lag_ms)):
-            if not isinstance(value, _Unset):
-                self._store.set_mode(mode, value)
+        for mode, value in modes.items():
+            self._store.set_mode(mode, value)
         return self.config
 
     @property
@@ -820,9 +824,6 @@ class Emulator:
 
     def _control_stats(self, req: _Request, params: dict[str, str]) -> _Reply:
         return _Reply(200, self.stats)
-
-    def _control_routers(self, req: _Request, params: dict[str, str]) -> _Reply:
-        return _Reply(200, {"model_routers": self._store.list()})
 
     def _control_config(self, req: _Request, params: dict[str, str]) -> _Reply:
         if req.method == "PUT":
