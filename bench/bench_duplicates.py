@@ -36,7 +36,7 @@ def router_yaml(name: str) -> str:
 
 def run(command: list[str], lag: float, drops: int) -> dict[str, object]:
     with Emulator(port=0) as emulator, tempfile.TemporaryDirectory() as tmp:
-        emulator.configure(duplicate_names=True, list_lag_ms=lag * 1000)
+        emulator.configure(unique_names=False, list_lag_seconds=lag)
         post = {"match": "POST /v2/gen-ai/models/routers", "action": "drop_after_commit"}
         emulator.set_faults(FaultPlan(script=[{**post, "times": drops}]))
         (Path(tmp) / "routers").mkdir()

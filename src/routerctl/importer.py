@@ -4,16 +4,15 @@ style, the schema header, and a check that the file we write validates and round
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from routerctl import fsio
 from routerctl.errors import ConfigError, SpecError
 from routerctl.models import PREFER_VALUES, LiveConfig, LiveRouter, RouterSpec, policy_label
-from routerctl.spec import check_router, dump_yaml, parse_document
+from routerctl.spec import check_router, dump_yaml, parse_document, read_document
 
 if TYPE_CHECKING:
     from routerctl.project import Project
@@ -162,35 +161,26 @@ def _unwritable(router: LiveRouter) -> str:
     return ""
 
 
-def write_files(files: Sequence[ImportedFile], root: Path | None = None) -> None:
-    """Write each file atomically (temp file + rename: never half a file), never through a
-    symlink: a symlinked file, or a symlinked directory under `root`, is refused."""
+def write_files(files: Sequence[ImportedFile], *, root: str | Path | None = None) -> None:
+    """Write each file atomically. Every target is checked before the first is written, so a
+    symlink (even a dangling one, which `exists()` misses) stops the import before it starts."""
     for item in files:
-        _refuse_symlinks(item.path, root)
-        item.path.parent.mkdir(parents=True, exist_ok=True)
-        _refuse_symlinks(item.path, root)
-        fd, tmp = tempfile.mkstemp(prefix=f".{item.path.name}.", dir=item.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(item.text)
-            os.replace(tmp, item.path)  # replaces a name, never follows a link
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-
-def _refuse_symlinks(path: Path, root: Path | None) -> None:
-    stop = root if root is not None else path.parent
-    current = path
-    while True:
-        if current.is_symlink():
-            raise ConfigError(
-                f"{path}: refusing to write through the symlink {current}; "
-                "replace it with a regular file or directory"
+        if item.path.is_symlink():
+            raise fsio.FileProblem(
+                str(item.path),
+                "cannot write router file: it is a symlink, and routerctl never writes through "
+                "one; nothing imported",
+                "symlink",
             )
-        if current == stop or current.parent == current:
-            return
-        current = current.parent
+        if root is not None and fsio.leaves(item.path.parent, root):
+            raise fsio.FileProblem(
+                str(item.path),
+                "cannot write router file: its directory leads outside the project through a "
+                "symlink; nothing imported",
+                "symlink-outside",
+            )
+    for item in files:
+        fsio.atomic_write(item.path, item.text, what="router file", root=root, make_parents=True)
 
 
 def import_project(
@@ -200,7 +190,7 @@ def import_project(
     """plan_import for a project: its directory, files, environment mapping and ownership."""
     from routerctl.ownership import resolve_ownership
 
-    managed = declared_names(project.router_dir)
+    managed = declared_names(project.router_dir, root=project.root)
     ownership = resolve_ownership(project.settings, project.environment, managed)
     overlay = project.overlay
     return plan_import(
@@ -222,29 +212,36 @@ def summary(files: Sequence[ImportedFile], all_routers: bool) -> str:
     return f"Imported {count}. Review the files, then `routerctl plan`."
 
 
-def declared_names(directory: Path) -> dict[str, str]:
-    """Router names (and renamed_from names) declared by files in `directory`. A file that
-    cannot be read is an error: import cannot know what it declares."""
-    from routerctl.spec import find_router_files, read_document
+def declared_names(directory: Path, *, root: str | Path | None = None) -> dict[str, str]:
+    """Router names already declared by files in `directory`. A file that cannot be read at
+    all is an error (SpecError): its router would look undeclared and be imported twice.
+    Files that read but do not parse are skipped here; validate reports them."""
+    from routerctl.discover import scan_router_files
 
     if not directory.is_dir():
         return {}
     try:
-        routers, _ = find_router_files([directory])
+        routers, _, issues = scan_router_files([directory], root=root)
     except ConfigError:
         return {}
     names: dict[str, str] = {}
     for path in routers:
         try:
-            data = read_document(path).data
+            data = read_document(path, root=root).data
         except SpecError as exc:
-            first = exc.issues[0].format() if exc.issues else str(path)
-            raise ConfigError(
-                f"nothing imported: cannot tell what {path} declares ({first}); fix it first"
-            ) from None
+            issues += [i for i in exc.issues if i.code in _UNREADABLE]
+            continue
         if isinstance(data.get("name"), str):
             names.setdefault(data["name"], str(path))
-        for old in data.get("renamed_from") or []:
+        for old in data.get("renamed_from") or []:  # the old name of a rename is managed too
             if isinstance(old, str):
                 names.setdefault(old, str(path))
+    if issues:
+        raise SpecError(issues)
     return names
+
+
+# fsio's codes: the file was never read, as opposed to read and found invalid.
+_UNREADABLE = frozenset(
+    {"io", "not-regular", "symlink-dangling", "symlink-loop", "symlink-outside", "file-too-large"}
+)

@@ -89,7 +89,7 @@ class EmulatorProcess:
     def reset(self) -> None:
         self.call("POST", "/_emulator/reset")
         self.call("POST", "/_emulator/faults", {})
-        self.configure(latency_ms=0, duplicate_names=False, list_lag_ms=0)
+        self.configure(latency_ms=0, unique_names=False, list_lag_seconds=0)
 
     def configure(self, **settings: Any) -> dict[str, Any]:
         result: dict[str, Any] = self.call("PUT", "/_emulator/config", settings)

@@ -16,13 +16,13 @@ def test_lost_creates_on_a_weak_api_make_no_duplicates(repo: Repo) -> None:
     for name in ("dup-a", "dup-b", "dup-c"):
         repo.router(name)
     repo.commit("three routers")
-    repo.api.configure(duplicate_names=True, list_lag_ms=1500)
+    repo.api.configure(unique_names=False, list_lag_seconds=1.5)
     repo.api.call("POST", "/_emulator/faults", {"script": [{**POST, "times": 6}]})
 
     applied = repo.run("apply", "--auto-approve")
     assert "Apply complete: 3 created, 0 updated, 0 deleted." in applied.stdout
     assert Counter(r["name"] for r in repo.api.routers()) == {"dup-a": 1, "dup-b": 1, "dup-c": 1}
-    repo.api.configure(list_lag_ms=0)
+    repo.api.configure(list_lag_seconds=0)
     repo.run("plan", "--prune", "--detailed-exitcode")
 
 
@@ -31,7 +31,7 @@ def test_live_routers_sharing_a_managed_name_are_an_error_naming_both(repo: Repo
     repo.router("dup-a")
     repo.commit("one router")
     repo.run("apply", "--auto-approve")
-    repo.api.configure(duplicate_names=True)
+    repo.api.configure(unique_names=False)
     repo.api.create("dup-a")  # a second one, e.g. from a script that retried a create
     uuids = sorted(r["uuid"] for r in repo.api.routers())
     failed = repo.run("plan", expect=1)

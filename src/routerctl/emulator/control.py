@@ -10,12 +10,12 @@ if TYPE_CHECKING:
 
 
 class StoreControl:
-    """`GET /_emulator/routers`: every stored router, whatever the list lag (see
-    RouterStore.set_mode), so a test can assert the true state behind a lagging list."""
+    """`GET /_emulator/routers`: every stored router, whatever the list lag
+    (`list_lag_seconds`), so a test over HTTP can assert the true state behind the list."""
 
     _store: RouterStore
 
     def _control_routers(self, req: Any, params: dict[str, str]) -> _Reply:
         from routerctl.emulator.server import _Reply  # the server module imports this one
 
-        return _Reply(200, {"model_routers": self._store.list()})
+        return _Reply(200, {"model_routers": self._store.every()})
