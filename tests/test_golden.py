@@ -148,7 +148,7 @@ def test_an_edited_plan_is_refused_with_one_line(tmp_path: Path) -> None:
         ("environment", ..., "no 'environment'"),
         ("prune", "yes", "prune must be true or false"),
         ("targets", "a", "targets must be a list of names"),
-        ("api_url", 5, "\"api_url\" is not a string"),
+        ("api_url", 5, '"api_url" is not a string'),
     ],
 )
 def test_a_missing_guard_field_is_a_damaged_plan_not_a_disabled_check(
