@@ -78,7 +78,7 @@ MODULE_LINE_ALLOWLIST: dict[str, int] = {
     "spec": 1170,
     "cli": 858,
     "cost": 925,
-    "render": 624,
+    "render": 625,  # +1 (predict branch): the import of render_routing, the preview renderers
     "fmt": 540,
     "emulator.server": 1000,
 }
