@@ -104,9 +104,9 @@ def _err(message: str) -> None:
 
 
 def _use_color(no_color: bool) -> bool:
-    if no_color or "NO_COLOR" in os.environ:
-        return False
-    return sys.stdout.isatty()
+    from routerctl.term import use_color
+
+    return use_color(no_color=no_color)
 
 
 @click.group(cls=RouterctlGroup, context_settings=CONTEXT_SETTINGS)
@@ -148,7 +148,7 @@ def project_options(func: F) -> F:
     func = click.option(
         "--config",
         "config",
-        type=click.Path(dir_okay=False),
+        type=click.Path(dir_okay=False, exists=True),
         help="Project settings file. [default: ./routerctl.yaml if present]",
     )(func)
     func = click.option(
@@ -354,6 +354,7 @@ def schema() -> None:
 )
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("-v", "--verbose", is_flag=True, help="Name every unchanged/unmanaged router.")
 @api_options
 def plan(
     directory: str | None,
@@ -366,6 +367,7 @@ def plan(
     detailed_exitcode: bool,
     no_color: bool,
     parallelism: int,
+    verbose: bool,
     api_url: str | None,
     token_file: str | None,
     timeout: float,
@@ -384,7 +386,7 @@ def plan(
     project = _project(directory, env, config)
     with _client(project, api_url, token_file, parallelism, timeout) as client:
         result = _plan_project(project, client, targets=targets, prune=prune)
-    click.echo(render_plan_as(result, fmt, color=_use_color(no_color)), nl=False)
+    click.echo(render_plan_as(result, fmt, color=_use_color(no_color), verbose=verbose), nl=False)
     if out:
         save_plan(result, out)
         _err(f"Saved plan to {out}; apply it with: routerctl apply {out}")
@@ -394,6 +396,14 @@ def plan(
 
 
 # --- apply -----------------------------------------------------------------------------------
+
+
+# Piped `yes` is refused on purpose: a confirmation nobody read is not one (see README).
+APPLY_NEEDS_TTY = (
+    "refusing to apply without confirmation: stdin is not a terminal, so nobody can answer "
+    "(piped input is not accepted). Either pass --auto-approve, or review a saved plan and "
+    "apply it: routerctl plan --out plan.json, then routerctl apply plan.json"
+)
 
 
 def _stdin_is_tty() -> bool:
@@ -443,7 +453,7 @@ def apply(
     """
     import json
 
-    from routerctl.apply import apply_plan, check_before_apply, check_saved_plan
+    from routerctl.apply import ApplyResult, apply_plan, check_before_apply, check_saved_plan
     from routerctl.errors import ApplyError, ConfigError
     from routerctl.plan import load_plan
     from routerctl.render import render_plan
@@ -463,18 +473,15 @@ def apply(
             )
         else:
             the_plan = _plan_project(project, client, targets=targets, prune=prune)
-        show(render_plan(the_plan, color=color).rstrip("\n"))
+        show(render_plan(the_plan, color=color, title="routerctl apply").rstrip("\n"))
         if the_plan.is_empty:
-            if fmt == "json":
-                click.echo(json.dumps({"format_version": "1.0", "exit_code": 0, "outcomes": []}))
+            if fmt == "json":  # the same shape as any apply report, `summary` included
+                click.echo(json.dumps(ApplyResult(()).to_dict(), indent=2))
             return ExitCode.OK
         check_before_apply(the_plan, client, allow_unknown_models, force_in_use)
         if not planfile and not auto_approve:
             if not _stdin_is_tty():
-                raise ConfigError(
-                    "refusing to apply without confirmation: no terminal to ask on. "
-                    "Pass --auto-approve, or apply a reviewed plan file"
-                )
+                raise ConfigError(APPLY_NEEDS_TTY)
             answer = click.prompt(
                 "\nApply these changes? Only 'yes' is accepted",
                 default="",

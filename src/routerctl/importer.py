@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from routerctl import fsio
-from routerctl.errors import ConfigError, SpecError
+from routerctl.errors import ConfigError, SpecError, UsageError
 from routerctl.models import PREFER_VALUES, LiveConfig, LiveRouter, RouterSpec, policy_label
 from routerctl.spec import check_router, dump_yaml, parse_document, read_document
 
@@ -67,7 +67,7 @@ def plan_import(
     """Files to write for the selected live routers. `managed` maps router names already
     declared in the directory to their file, so import never creates a second declaration."""
     if not names and not all_routers:
-        raise ConfigError("name the routers to import, or pass --all")
+        raise UsageError("name the routers to import, or pass --all")
     by_name = {r.name: r for r in live}
     missing = [n for n in names if n not in by_name]
     if missing:
