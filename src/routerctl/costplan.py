@@ -1,7 +1,8 @@
 """Where prices come from for `cost` and `plan`, and the cost lines a plan carries.
 
 Price sources, strongest last: the price file shipped in the package, then the live catalog
-(cached to .routerctl/ for offline runs) or that cache, then the user's --prices file.
+(cached in the user cache directory for offline runs; see cache_dir) or that cache, then
+the user's --prices file.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,9 +36,31 @@ CACHE_NAME = "catalog-cache.json"
 MAX_CACHE_BYTES = 16 * 1024 * 1024  # the whole catalog of a few hundred models is ~200 KB
 
 
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """$ROUTERCTL_CACHE_DIR (CI caches, demos), else the user cache directory: never the
+    working tree, so the cache cannot show up in `git status` of the project being planned.
+
+    The user cache directory is $XDG_CACHE_HOME/routerctl when set (any OS), else the
+    platform's own: %LOCALAPPDATA%\\routerctl\\Cache on Windows, ~/Library/Caches/routerctl on
+    macOS, ~/.cache/routerctl elsewhere. Ten lines here instead of platformdirs: these are the
+    only three paths routerctl needs.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("ROUTERCTL_CACHE_DIR"):
+        return Path(env["ROUTERCTL_CACHE_DIR"])
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]) / "routerctl"
+    if sys.platform == "win32" and env.get("LOCALAPPDATA"):
+        return Path(env["LOCALAPPDATA"]) / "routerctl" / "Cache"
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "routerctl"
+    return home / ".cache" / "routerctl"
+
+
 def cache_path() -> Path:
-    """.routerctl/catalog-cache.json, or under $ROUTERCTL_CACHE_DIR (CI caches, demos)."""
-    return Path(os.environ.get("ROUTERCTL_CACHE_DIR") or ".routerctl") / CACHE_NAME
+    """The price cache file (see cache_dir)."""
+    return cache_dir() / CACHE_NAME
 
 
 def resolve_prices(
@@ -80,9 +104,15 @@ def resolve_prices(
 
 def _write_cache(path: Path, document: dict[str, Any]) -> None:
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A cache dir pointed inside a repository (ROUTERCTL_CACHE_DIR=.routerctl in CI) ignores
+        # itself, so it never shows in `git status` either.
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# routerctl's cache: never commit it\n*\n", encoding="utf-8")
         text = json.dumps(document, indent=1)
         fsio.atomic_write(path, text, what="price cache", make_parents=True)
-    except (fsio.FileProblem, ValueError):
+    except (OSError, fsio.FileProblem, ValueError):
         pass  # the cache is an optimisation for offline runs; never fail a plan over it
 
 

@@ -54,6 +54,12 @@ def render_router_file(spec: RouterSpec, *, uuid: str | None = None) -> str:
     return format_text(text, f"{spec.name}.yaml")
 
 
+def require_selection(names: Sequence[str], all_routers: bool) -> None:
+    """A usage error (exit 64) before any API call when nothing was asked for."""
+    if not names and not all_routers:
+        raise UsageError("name the routers to import, or pass --all")
+
+
 def plan_import(
     live: Sequence[LiveRouter],
     *,
@@ -66,8 +72,7 @@ def plan_import(
 ) -> list[ImportedFile]:
     """Files to write for the selected live routers. `managed` maps router names already
     declared in the directory to their file, so import never creates a second declaration."""
-    if not names and not all_routers:
-        raise UsageError("name the routers to import, or pass --all")
+    require_selection(names, all_routers)
     by_name = {r.name: r for r in live}
     missing = [n for n in names if n not in by_name]
     if missing:
