@@ -31,6 +31,8 @@ LIBRARY_HOMES: dict[str, frozenset[str]] = {
     "ruamel": frozenset({"fmt"}),
     "click": frozenset({"cli"}),
     "pydantic": frozenset({"models", "spec"}),
+    # The live progress counter: one module, imported only when stderr is a terminal.
+    "rich": frozenset({"progress"}),
 }
 # Exceptions to LIBRARY_HOMES that exist today and are to go (only ever removed from).
 HOME_EXCEPTIONS: frozenset[tuple[str, str]] = frozenset(
@@ -69,9 +71,11 @@ MODULE_LINE_CAP = 500
 MODULE_LINE_ALLOWLIST: dict[str, int] = {
     "client": 1310,
     "spec": 1170,
-    "cli": 860,
+    # 1060 while issue 15's commands (init, show, list, get, completion) sit in one file during
+    # parallel work; the lead splits cli.py into a cli/ package after the merges.
+    "cli": 1060,
     "cost": 925,
-    "render": 625,
+    "render": 629,  # +4: quiet plans (counts unless --verbose) and the apply header (issue 15)
     "fmt": 540,
     "emulator.server": 1000,
 }

@@ -113,11 +113,14 @@ def test_quiet_plan_counts_unchanged_and_unmanaged_routers_by_default() -> None:
     text = render_plan(plan)
     assert "Unchanged: 300 routers (list them with --verbose)" in text
     assert "Not managed here (outside the prune scope), left untouched: 12 routers" in text
-    assert "u-000" not in text and "x-0" not in text
+    assert "u-000" not in text
+    assert "x-0" not in text
     # What --prune would delete (or refuses to) is always named.
-    assert "gone-a" in text and "keep-a" in text
+    assert "gone-a" in text
+    assert "keep-a" in text
     verbose = render_plan(plan, verbose=True)
-    assert "u-299" in verbose and "x-11" in verbose
+    assert "u-299" in verbose
+    assert "x-11" in verbose
 
 
 def test_quiet_plan_markdown_never_lists_unchanged_names() -> None:
@@ -127,7 +130,8 @@ def test_quiet_plan_markdown_never_lists_unchanged_names() -> None:
     assert "u-00000" not in text
     assert len(text) < 2_000
     listed = render_plan_markdown(plan, verbose=True)
-    assert "`u-00000`" in listed and len(listed) <= MARKDOWN_LIMIT
+    assert "`u-00000`" in listed
+    assert len(listed) <= MARKDOWN_LIMIT
 
 
 def test_apply_header_says_apply() -> None:

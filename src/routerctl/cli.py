@@ -123,7 +123,11 @@ def _err(message: str) -> None:
 def _use_color(no_color: bool) -> bool:
     from routerctl.term import use_color
 
-    return use_color(no_color=no_color)
+    color = use_color(no_color=no_color)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.color = color  # click.echo strips ANSI off a terminal unless told; FORCE_COLOR tells
+    return color
 
 
 @click.group(cls=RouterctlGroup, context_settings=CONTEXT_SETTINGS)

@@ -366,8 +366,7 @@ def _name_list(label: str, names: Sequence[str]) -> list[str]:
     return [*lines, current.rstrip()]
 
 
-def _count_line(label: str, names: Sequence[str]) -> str:
-    """`Unchanged: 300 routers`: what a quiet plan says instead of the names."""
+def _count_line(label: str, names: Sequence[str]) -> str:  # `Unchanged: 300 routers`
     return f"{label}: {_plural(len(names), 'router')} (list them with --verbose)"
 
 
@@ -376,9 +375,7 @@ def render_plan(
 ) -> str:
     """Terraform-style text: `+ ~ -` per router, field changes indented, unchanged fields
     summarised (shown in full with `verbose`), the closing `Plan: …` or `No changes.` line.
-    Unchanged and unmanaged routers are counts unless `verbose` (at 300 routers their names
-    would bury the changes); prunable and protected ones are always named, because they are
-    what `--prune` would delete or refuse to."""
+    Unchanged/unmanaged routers are counts unless `verbose`: at 300 they bury the changes."""
     paint = _painter(color)
     lines = [plan_header(plan, title), ""]
     lines += [paint("!", f"! {warning}") for warning in plan.warnings]

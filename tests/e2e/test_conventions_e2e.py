@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -226,3 +227,85 @@ def test_global_options_before_the_command_reach_it(tmp_path, env, emulator):
     assert routerctl("--no-color", "--debug", "plan", cwd=tmp_path, env=env).returncode == 0
     debug_after = routerctl("plan", "--debug", cwd=tmp_path, env=env)
     assert "debug: GET /v2/gen-ai/models/routers" in debug_after.stderr
+
+
+def test_empty_apply_json_carries_summary(tmp_path, env, emulator):
+    assert routerctl("init", cwd=tmp_path, env=env).returncode == 0
+    assert routerctl("apply", "--auto-approve", cwd=tmp_path, env=env).returncode == 0
+    empty = routerctl("apply", "--auto-approve", "--format", "json", cwd=tmp_path, env=env)
+    assert empty.returncode == 0, empty.stderr
+    report = json.loads(empty.stdout)
+    assert report["summary"] == {
+        "created": 0,
+        "updated": 0,
+        "deleted": 0,
+        "failed": 0,
+        "skipped": 0,
+    }
+    assert report["outcomes"] == []
+
+
+def write_routers(project: Path, count: int) -> None:
+    (project / "routers").mkdir(exist_ok=True)
+    for index in range(count):
+        (project / "routers" / f"r-{index}.yaml").write_text(
+            f"name: r-{index}\ntasks:\n  t:\n    description: Summarize documents.\n"
+            "    models: [openai-gpt-5-nano]\nfallback_models: [llama3.3-70b-instruct]\n"
+        )
+
+
+def test_off_a_terminal_progress_is_one_plain_line_per_event(tmp_path, env, emulator):
+    write_routers(tmp_path, 3)
+    done = routerctl("apply", "--auto-approve", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "\r" not in done.stderr
+    assert "\x1b" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert sorted(lines) == ["✓ r-0: created", "✓ r-1: created", "✓ r-2: created"]
+
+
+def test_waits_say_why_off_a_terminal(tmp_path, env, emulator):
+    from routerctl.emulator import FaultPlan
+
+    write_routers(tmp_path, 1)
+    emulator.set_faults(FaultPlan.from_dict({"script": [{"status": 503, "times": 1}]}))
+    done = routerctl("plan", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"GET /v2/gen-ai/models/routers\S*: .*503.*retrying in [\d.]+ s", done.stderr)
+
+
+def test_on_a_terminal_apply_shows_a_live_counter(tmp_path, env, emulator):
+    import pty
+
+    write_routers(tmp_path, 3)
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [str(ROUTERCTL), "apply", "--auto-approve"],
+            cwd=tmp_path,
+            env={**env, "TERM": "xterm", "COLUMNS": "120"},
+            stdin=follower,
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+        )
+        os.close(follower)
+        follower = -1
+        chunks: list[bytes] = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert process.wait(timeout=60) == 0
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+    assert "reading live routers" in screen  # the refresh counts requests
+    assert re.search(r"applying .*3/3 routers · 0:00:\d\d", screen)
+    assert "✓ r-0: created" in screen  # the per-router lines still go above the counter
+    assert sorted(r["name"] for r in emulator.routers()) == ["r-0", "r-1", "r-2"]
