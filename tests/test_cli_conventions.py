@@ -353,3 +353,19 @@ def test_cost_of_named_routers_warns_only_about_them(tmp_path, monkeypatch):
     unknown = run("cost", "no-such-router", "--offline")
     assert unknown.exit_code == 1
     assert "no router file declares 'no-such-router'" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("event", "shown"),
+    [
+        ("GET /x: 503: Service Unavailable; retrying in 0.4 s (attempt 2 of 6)", False),
+        ("GET /x: 503: Service Unavailable; retrying in 2.9 s (attempt 5 of 6)", True),
+        ("pacing: 3 requests left; waiting 8.0 s before GET /x", True),
+        ("pacing: 50 requests left; waiting 0.2 s before GET /x", False),
+        ("router u-1 was deleted while routerctl was reading it; skipped", True),
+    ],
+)
+def test_waits_of_two_seconds_or_more_get_a_line(event, shown):
+    from routerctl.progress import worth_a_line
+
+    assert worth_a_line(event) is shown

@@ -289,7 +289,10 @@ def _display() -> Display:
 
 
 def _event(line: str, debug: bool, display: Display) -> None:
-    _err(f"debug: {line}" if debug else line)
+    from routerctl.progress import worth_a_line
+
+    if debug or worth_a_line(line):
+        _err(f"debug: {line}" if debug else line)
     display.status(line)
 
 

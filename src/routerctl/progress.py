@@ -12,6 +12,7 @@ counter at all: no spinners, no carriage returns, one line per event, as CI logs
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,6 +90,18 @@ class Display:
         """Why the counter is not moving (a wait), shown beside it until the next note."""
         if self._progress is not None:
             self._progress.update(self._task, note=f"· {note}" if note else "")
+
+
+SHOW_WAITS_FROM = 2.0  # seconds: a shorter wait is not worth a line (issue 15: "> 2 s says why")
+_WAIT = re.compile(r"\b(?:in|waiting|wait)\s+(\d+(?:\.\d+)?)\s*s\b")
+
+
+def worth_a_line(event: str) -> bool:
+    """Whether a client event gets its own line: any event that is not a wait (a router
+    deleted meanwhile, a create found to have happened) and any wait of 2 s or more. Shorter
+    waits only show beside the live counter; `--debug` prints every event."""
+    waits = [float(m) for m in _WAIT.findall(event)]
+    return not waits or max(waits) >= SHOW_WAITS_FROM
 
 
 def open_display(*, color: bool, stream: TextIO | None = None, enabled: bool = True) -> Display:
