@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from routerctl.cachedir import cache_dir
 from routerctl.cli import cli
-from routerctl.costplan import cache_dir
 from routerctl.errors import UsageError
 from routerctl.globalopts import hoist
 from routerctl.plan import Action, Change, Plan, save_plan

@@ -10,13 +10,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from routerctl import fsio
+from routerctl.cachedir import cache_dir, prepare_cache_dir
 from routerctl.cost import (
     PriceBook,
     catalog_cache_document,
@@ -34,28 +34,6 @@ from routerctl.spec import Overlay, read_document
 
 CACHE_NAME = "catalog-cache.json"
 MAX_CACHE_BYTES = 16 * 1024 * 1024  # the whole catalog of a few hundred models is ~200 KB
-
-
-def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """$ROUTERCTL_CACHE_DIR (CI caches, demos), else the user cache directory: never the
-    working tree, so the cache cannot show up in `git status` of the project being planned.
-
-    The user cache directory is $XDG_CACHE_HOME/routerctl when set (any OS), else the
-    platform's own: %LOCALAPPDATA%\\routerctl\\Cache on Windows, ~/Library/Caches/routerctl on
-    macOS, ~/.cache/routerctl elsewhere. Ten lines here instead of platformdirs: these are the
-    only three paths routerctl needs.
-    """
-    env = os.environ if environ is None else environ
-    if env.get("ROUTERCTL_CACHE_DIR"):
-        return Path(env["ROUTERCTL_CACHE_DIR"])
-    if env.get("XDG_CACHE_HOME"):
-        return Path(env["XDG_CACHE_HOME"]) / "routerctl"
-    if sys.platform == "win32" and env.get("LOCALAPPDATA"):
-        return Path(env["LOCALAPPDATA"]) / "routerctl" / "Cache"
-    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
-    if sys.platform == "darwin":
-        return home / "Library" / "Caches" / "routerctl"
-    return home / ".cache" / "routerctl"
 
 
 def cache_path() -> Path:
@@ -104,12 +82,7 @@ def resolve_prices(
 
 def _write_cache(path: Path, document: dict[str, Any]) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # A cache dir pointed inside a repository (ROUTERCTL_CACHE_DIR=.routerctl in CI) ignores
-        # itself, so it never shows in `git status` either.
-        ignore = path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# routerctl's cache: never commit it\n*\n", encoding="utf-8")
+        prepare_cache_dir(path.parent)
         text = json.dumps(document, indent=1)
         fsio.atomic_write(path, text, what="price cache", make_parents=True)
     except (OSError, fsio.FileProblem, ValueError):
