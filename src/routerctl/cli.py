@@ -266,7 +266,7 @@ def _client(
         base_url=url,
         parallelism=parallelism,
         timeout=timeout,
-        # Retries and waits are always told (the display shows why it is not moving).
+        # Waits of 2 s or more get a line; every wait shows beside the live counter.
         on_event=lambda line: _event(line, debug, display),
         on_request=lambda line: _request(line, debug, display),
     ) as client:
