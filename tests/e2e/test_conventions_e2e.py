@@ -206,11 +206,13 @@ def test_price_cache_never_shows_in_git_status(tmp_path, env, emulator):
 
     before = status()
     for cache_env in ({}, {"ROUTERCTL_CACHE_DIR": ".routerctl-ci"}):
-        done = routerctl("cost", cwd=repo, env={**env, **cache_env})
-        assert done.returncode == 0, done.stderr
-        assert status() == before
-    assert (tmp_path / "user-cache" / "routerctl" / "catalog-cache.json").is_file()
-    assert (repo / ".routerctl-ci" / "catalog-cache.json").is_file()  # there, but ignored
+        for command in ("cost", "plan"):  # the price cache, then the model catalog cache
+            done = routerctl(command, cwd=repo, env={**env, **cache_env})
+            assert done.returncode == 0, done.stderr
+            assert status() == before, command
+    for cache in (tmp_path / "user-cache" / "routerctl", repo / ".routerctl-ci"):
+        assert (cache / "catalog-cache.json").is_file()  # prices
+        assert (cache / "catalog.json").is_file()  # model ids and presets; there, but ignored
 
 
 def test_global_options_before_the_command_reach_it(tmp_path, env, emulator):
