@@ -71,9 +71,9 @@ MODULE_LINE_CAP = 500
 MODULE_LINE_ALLOWLIST: dict[str, int] = {
     "client": 1310,
     "spec": 1170,
-    # 1070 while issue 15's commands (init, show, list, get, completion) sit in one file during
+    # 1080 while issue 15's commands (init, show, list, get, completion) sit in one file during
     # parallel work; the lead splits cli.py into a cli/ package after the merges.
-    "cli": 1070,
+    "cli": 1080,
     "cost": 925,
     "render": 632,  # +11: quiet plans (counts unless --verbose) and the apply header (issue 15)
     "fmt": 540,

@@ -945,7 +945,10 @@ def emulator(host: str, **options: Any) -> None:
 @cli.command()
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
 def completion(shell: str) -> None:
-    """Print the shell completion script (commands, options, --target and --env values).
+    """Print the shell completion script.
+
+    Completes commands, options, and the values of --target (router names from the files) and
+    --env (environments in routerctl.yaml).
 
     \b
     Example:
@@ -963,8 +966,10 @@ def completion(shell: str) -> None:
 @cli.command()
 @click.option("--ci", type=click.Choice(["github", "gitlab"]), help="Also write CI workflows.")
 def init(ci: str | None) -> int:
-    """Start a project here: routers/ with an example router, routerctl.yaml, the JSON Schema,
-    a .gitignore, and (--ci) the CI workflow files. Never overwrites a file.
+    """Start a project in this directory. Never overwrites a file.
+
+    Writes routers/ with a commented example router, routerctl.yaml, the JSON Schema the
+    example's $schema header points to, a .gitignore, and with --ci the CI workflow files.
 
     \b
     Example:
@@ -984,7 +989,9 @@ def init(ci: str | None) -> int:
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
 @click.option("-v", "--verbose", is_flag=True, help="Name every unchanged/unmanaged router.")
 def show(planfile: str, fmt: str, no_color: bool, verbose: bool) -> int:
-    """Render a saved plan (`plan --out FILE`) without applying it or calling the API.
+    """Render a saved plan without applying it (no API call).
+
+    PLANFILE is a plan saved with `routerctl plan --out FILE`.
 
     \b
     Example:
@@ -1011,7 +1018,9 @@ def list_(
     token_file: str | None,
     timeout: float,
 ) -> int:
-    """List the live routers (name, uuid, last update): list pages only, one request per page.
+    """List the live routers.
+
+    Name, uuid and last update of each, from the list pages only (one request per 200 routers).
 
     \b
     Example:
@@ -1041,8 +1050,10 @@ def get(
     token_file: str | None,
     timeout: float,
 ) -> int:
-    """Print one live router: as the router file `import` would write (yaml), or as the API
-    returns it (json). NAME is the live name (with an environment's prefix/suffix).
+    """Print one live router, as a router file or as JSON.
+
+    `--format yaml` is exactly the file `routerctl import` would write; `--format json` is the
+    router as the API returns it. NAME is the live name (with an environment's prefix/suffix).
 
     \b
     Example:
