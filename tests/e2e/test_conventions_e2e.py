@@ -321,3 +321,15 @@ def test_on_a_terminal_apply_shows_a_live_counter(tmp_path, env, emulator):
     assert re.search(r"applying .*3/3 routers · 0:00:\d\d", screen)
     assert "✓ r-0: created" in screen  # the per-router lines still go above the counter
     assert sorted(r["name"] for r in emulator.routers()) == ["r-0", "r-1", "r-2"]
+
+
+def test_get_in_an_environment_prints_the_base_file_name(tmp_path, env, emulator):
+    (tmp_path / "routerctl.yaml").write_text(
+        "environments:\n  staging:\n    name_suffix: -staging\n"
+    )
+    emulator.put_router(
+        {"name": "triage-staging", "fallback_models": ["llama3.3-70b-instruct"], "policies": []}
+    )
+    got = routerctl("--env", "staging", "get", "triage-staging", cwd=tmp_path, env=env)
+    assert got.returncode == 0, got.stderr
+    assert "\nname: triage\n" in got.stdout  # as `import --env staging` would write it
