@@ -190,7 +190,8 @@ def test_price_cache_never_shows_in_git_status(tmp_path, env, emulator):
         "    models: [openai-gpt-5-nano]\nfallback_models: [llama3.3-70b-instruct]\n"
     )
     (repo / "routerctl.yaml").write_text(
-        "traffic:\n  routers:\n    a: {requests_per_month: 1000, input_tokens: 100, output_tokens: 50}\n"
+        "traffic:\n  routers:\n"
+        "    a: {requests_per_month: 1000, input_tokens: 100, output_tokens: 50}\n"
     )
 
     def status() -> list[str]:
