@@ -71,11 +71,11 @@ MODULE_LINE_CAP = 500
 MODULE_LINE_ALLOWLIST: dict[str, int] = {
     "client": 1310,
     "spec": 1170,
-    # 1080 while issue 15's commands (init, show, list, get, completion) sit in one file during
-    # parallel work; the lead splits cli.py into a cli/ package after the merges.
-    "cli": 1080,
+    # 1081 (main: 854) while issue 15's commands (init, show, list, get, completion) sit in
+    # one file during parallel work; the lead splits cli.py into a cli/ package after merging.
+    "cli": 1081,
     "cost": 925,
-    "render": 632,  # +11: quiet plans (counts unless --verbose) and the apply header (issue 15)
+    "render": 635,  # +11: quiet plans (counts unless --verbose) and the apply header (issue 15)
     "fmt": 540,
     "emulator.server": 1000,
 }
@@ -83,7 +83,7 @@ MODULE_LINE_ALLOWLIST: dict[str, int] = {
 COMMAND_LINE_CAP = 60
 # click commands over the cap today (lines of the function, decorators excluded).
 COMMAND_LINE_ALLOWLIST: dict[str, int] = {
-    "apply": 85,
+    "apply": 68,
     "cost": 65,
     "test_": 75,
 }

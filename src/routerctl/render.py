@@ -35,6 +35,7 @@ UNCHANGED = "Unchanged"
 PRUNABLE = "Not in the files; deleted only with --prune"
 PROTECTED = "Not in the files; protected, never deleted"
 UNMANAGED = "Not managed here (outside the prune scope), left untouched"
+FOREIGN = "Another environment's (its mapping makes or matches the name), left untouched"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]+")
@@ -388,6 +389,7 @@ def render_plan(
         ("dim", UNCHANGED, plan.unchanged),
         ("", PRUNABLE, plan.prunable),
         ("", PROTECTED, plan.protected),
+        ("dim", FOREIGN, [f"{n} ({e})" for n, e in plan.foreign.items()]),
         ("dim", UNMANAGED, plan.unmanaged),
     ]
     for kind, label, names in info:
@@ -398,7 +400,7 @@ def render_plan(
     has_costs = bool(plan.costs and plan.costs.get("routers"))
     if plan.costs and has_costs:
         lines += ["", *_render_costs_text(plan.costs)]
-    if plan.unchanged or plan.prunable or plan.protected or plan.unmanaged or has_costs:
+    if any(names for _, _, names in info) or has_costs:
         lines.append("")
     lines.append(paint("bold", plan.summary_line()))
     return "\n".join(lines) + "\n"
@@ -562,6 +564,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT, verbose: bo
     lists = [
         (PRUNABLE, plan.prunable),
         (PROTECTED, plan.protected),
+        (FOREIGN, [f"{n} ({e})" for n, e in plan.foreign.items()]),
         (UNMANAGED, plan.unmanaged),
         (UNCHANGED, plan.unchanged),
     ]
