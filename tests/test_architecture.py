@@ -36,6 +36,8 @@ LIBRARY_HOMES: dict[str, frozenset[str]] = {
     "numpy": frozenset({"predict"}),
     "safetensors": frozenset({"predict"}),
     "tokenizers": frozenset({"predict"}),
+    # The live progress counter: one module, imported only when stderr is a terminal.
+    "rich": frozenset({"progress"}),
 }
 # Exceptions to LIBRARY_HOMES that exist today and are to go (only ever removed from).
 HOME_EXCEPTIONS: frozenset[tuple[str, str]] = frozenset(
@@ -76,9 +78,13 @@ MODULE_LINE_CAP = 500
 MODULE_LINE_ALLOWLIST: dict[str, int] = {
     "client": 1310,
     "spec": 1170,
-    "cli": 858,
+    # 1081 (main: 854) while issue 15's commands (init, show, list, get, completion) sit in
+    # one file during parallel work; the lead splits cli.py into a cli/ package after merging.
+    "cli": 1081,
     "cost": 925,
-    "render": 625,  # +1 (predict branch): the import of render_routing, the preview renderers
+    # +11: quiet plans (counts unless --verbose) and the apply header (issue 15); +1: the
+    # import of render_routing, the routing preview's renderers (issue 18).
+    "render": 636,
     "fmt": 540,
     "emulator.server": 1000,
 }

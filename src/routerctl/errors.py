@@ -3,6 +3,7 @@
 RouterctlError
 ├── SpecError            router files are invalid (carries every Issue found)
 ├── ConfigError          routerctl.yaml / flags / environment are wrong
+│   └── UsageError           the command line itself is wrong (exit 64)
 ├── ApiError             anything the DigitalOcean API (or the path to it) did wrong
 │   ├── ApiConnectionError   no usable response: refused, reset, timed out, retries exhausted
 │   ├── ApiStatusError       a 4xx/5xx answer (method, path, status, id, message, request id)
@@ -94,6 +95,13 @@ class SpecError(RouterctlError):
 
 class ConfigError(RouterctlError):
     """Project configuration, flags or environment are wrong."""
+
+
+class UsageError(ConfigError):
+    """The command line itself is wrong (missing argument, conflicting flags): exit 64, like
+    click's own usage errors, so a CI script never mistakes a typo for a failed plan."""
+
+    exit_code = ExitCode.USAGE
 
 
 class ApiError(RouterctlError):

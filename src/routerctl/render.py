@@ -343,8 +343,8 @@ def _change_lines(change: Change, verbose: bool = False) -> list[Line]:
 # --- text ---------------------------------------------------------------------------------------
 
 
-def plan_header(plan: Plan) -> str:
-    parts = ["routerctl plan", f"environment: {plan.environment or 'default'}"]
+def plan_header(plan: Plan, title: str = "routerctl plan") -> str:
+    parts = [title, f"environment: {plan.environment or 'default'}"]
     if plan.api_url:
         parts.append(f"API: {plan.api_url}")
     if plan.targets:
@@ -368,11 +368,18 @@ def _name_list(label: str, names: Sequence[str]) -> list[str]:
     return [*lines, current.rstrip()]
 
 
-def render_plan(plan: Plan, *, color: bool = False, verbose: bool = False) -> str:
+def _count_line(label: str, names: Sequence[str]) -> str:  # `Unchanged: 300 routers`
+    return f"{label}: {_plural(len(names), 'router')} (list them with --verbose)"
+
+
+def render_plan(
+    plan: Plan, *, color: bool = False, verbose: bool = False, title: str = "routerctl plan"
+) -> str:
     """Terraform-style text: `+ ~ -` per router, field changes indented, unchanged fields
-    summarised (shown in full with `verbose`), the closing `Plan: …` or `No changes.` line."""
+    summarised (shown in full with `verbose`), the closing `Plan: …` or `No changes.` line.
+    Unchanged/unmanaged routers are counts unless `verbose`: at 300 they bury the changes."""
     paint = _painter(color)
-    lines = [plan_header(plan), ""]
+    lines = [plan_header(plan, title), ""]
     lines += [paint("!", f"! {warning}") for warning in plan.warnings]
     if plan.warnings:
         lines.append("")
@@ -387,7 +394,9 @@ def render_plan(plan: Plan, *, color: bool = False, verbose: bool = False) -> st
         ("dim", UNMANAGED, plan.unmanaged),
     ]
     for kind, label, names in info:
-        if names:
+        if names and not verbose and label in (UNCHANGED, UNMANAGED):
+            lines.append(paint(kind, _count_line(label, names)))
+        elif names:
             lines += [paint(kind, line) for line in _name_list(label, names)]
     has_costs = bool(plan.costs and plan.costs.get("routers"))
     if plan.costs and has_costs:
@@ -506,7 +515,7 @@ def _names_bullet(label: str, names: Sequence[str], room: int) -> tuple[str, int
     return head + ", ".join(shown), 0
 
 
-def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
+def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT, verbose: bool = False) -> str:
     """A pull-request comment: the summary table first (deletes in bold), warnings, then one
     collapsible diff per router. Stays under `limit` characters: when it would not, router
     details go first, then table rows (deletes kept longest), and a notice says so."""
@@ -562,7 +571,9 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     ]
     bullets: list[str] = []
     for label, names in lists:
-        if names:
+        if names and not verbose and label in (UNCHANGED, UNMANAGED):
+            bullets.append(f"- {_count_line(label, names)}")
+        elif names:
             room = min(4000, budget - len(text) - sum(len(b) + 1 for b in bullets))
             bullet, missing = _names_bullet(label, names, room)
             bullets.append(bullet)
@@ -594,12 +605,12 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     return text + footer
 
 
-def render_plan_as(plan: Plan, fmt: str, *, color: bool = False) -> str:
+def render_plan_as(plan: Plan, fmt: str, *, color: bool = False, verbose: bool = False) -> str:
     if fmt == "json":
         return render_plan_json(plan)
     if fmt == "markdown":
-        return render_plan_markdown(plan)
-    return render_plan(plan, color=color)
+        return render_plan_markdown(plan, verbose=verbose)
+    return render_plan(plan, color=color, verbose=verbose)
 
 
 # --- apply results --------------------------------------------------------------------------------
