@@ -54,6 +54,14 @@ class RouterctlGroup(click.Group):
     never 2, so a typo cannot look like "changes present" to a CI script."""
 
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:
+        from routerctl.redact import guarded_stdio
+
+        # Everything printed from here on, by routerctl or a library, passes the redaction
+        # boundary: known secrets scrubbed, control characters spelled out.
+        with guarded_stdio():
+            self._main(*args, **kwargs)
+
+    def _main(self, *args: Any, **kwargs: Any) -> NoReturn:
         kwargs["standalone_mode"] = False
         debug = "--debug" in sys.argv[1:] or os.environ.get("ROUTERCTL_DEBUG") == "1"
         try:
@@ -69,13 +77,34 @@ class RouterctlGroup(click.Group):
             sys.exit(ExitCode.ERROR)
         except RouterctlError as exc:
             if debug:
-                raise
-            _report_error(exc)
+                _print_traceback(exc)
+            else:
+                _report_error(exc)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
+        except Exception as exc:  # a bug: still one scrubbed line, never a raw traceback
+            if debug:
+                _print_traceback(exc)
+            else:
+                from routerctl.redact import one_line
+
+                click.echo(
+                    f"routerctl: internal error: {type(exc).__name__}: {one_line(str(exc))} "
+                    "(a bug: run with --debug for the traceback and report it)",
+                    err=True,
+                )
+            sys.exit(ExitCode.ERROR)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _print_traceback(exc: BaseException) -> None:
+    # Printed, not re-raised: Python's own hook would print after the streams are restored,
+    # past the redaction boundary.
+    from routerctl.redact import format_exception
+
+    click.echo(format_exception(exc), err=True, nl=False)
 
 
 def _report_error(exc: RouterctlError) -> None:
@@ -227,10 +256,23 @@ def _client(
         base_url=url,
         parallelism=parallelism,
         timeout=timeout,
-        on_event=(lambda line: _err(f"debug: {line}")) if debug else None,
+        on_event=_on_event(debug),
         on_request=(lambda line: _err(f"debug: {line}")) if debug else None,
     ) as client:
         yield client
+
+
+def _on_event(debug: bool) -> Callable[[str], None]:
+    """Client events: all of them with --debug; otherwise the waits long enough to notice."""
+    from routerctl.client import WaitNotice
+
+    def show(line: str) -> None:
+        if isinstance(line, WaitNotice):
+            _err(f"routerctl: {line}")
+        elif debug:
+            _err(f"debug: {line}")
+
+    return show
 
 
 def _load_desired(project: Project) -> LoadResult:
@@ -669,6 +711,7 @@ def test_(
         base_url=resolve_inference_url(inference_url),
         max_tokens=max_tokens,
         parallelism=parallelism,
+        on_event=_on_event(_debug()),
     ) as client:
         reports = run_routing_tests(targets, client.route, parallelism=parallelism)
     # What the run spent, priced offline (cache or shipped file): no extra API call.
@@ -816,7 +859,7 @@ def emulator(
     \b
     Example:
       routerctl emulator --port 8080 --state /tmp/routers.json &
-      DIGITALOCEAN_API_URL=http://127.0.0.1:8080 DIGITALOCEAN_TOKEN=dev routerctl plan
+      DIGITALOCEAN_API_URL=http://127.0.0.1:8080 DIGITALOCEAN_TOKEN=dev-token routerctl plan
     """
     import logging
 

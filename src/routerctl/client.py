@@ -7,11 +7,11 @@ first one did not already happen.
 
 from __future__ import annotations
 
-import email.utils
+import datetime
 import json
-import math
 import os
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -24,9 +24,18 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, quote, urlsplit
 
+import httpcore
 import httpx
 from pydantic import ValidationError
 
+from routerctl import redact
+from routerctl.bounds import (
+    BoundsError,
+    bounded_int,
+    header_number,
+    parse_json,
+    retry_after_seconds,
+)
 from routerctl.errors import (
     ApiAuthError,
     ApiConnectionError,
@@ -46,8 +55,20 @@ ROUTER_PRESETS_PATH = f"{ROUTERS_PATH}/presets"
 MODELS_PATH = "/v2/gen-ai/models"
 
 PER_PAGE = 200  # the documented maximum; the server may still cap it lower
-MAX_PAGES = 10_000
+# Absolute cap on the pages of one list (200,000 items at the documented page size); below it,
+# a list stops at the pages its own meta.total accounts for, plus PAGE_SLACK for growth.
+MAX_PAGES = 1_000
+PAGE_SLACK = 2
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
+# No single wait (Retry-After, ratelimit-reset, pacing) is longer than this; a server asking for
+# more gets an error at once that names the time it asked for.
+MAX_SINGLE_WAIT = 300.0
+# Waits longer than this are announced through on_event as a WaitNotice.
+ANNOUNCE_WAITS_OVER = 2.0
+# A live router name routerctl can match safely: printable, no surrounding space, no line
+# break (fullmatch: `$` would let "triage-router\n" through).
+_NAME_END = rf"[^\s{redact.UNSAFE_CHARS}]"
+_SAFE_NAME = re.compile(rf"{_NAME_END}(?:[^{redact.UNSAFE_CHARS}]*{_NAME_END})?")
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Pacing starts when this many requests (beyond `parallelism`) are left in the window, so the
 # requests already in flight on other threads cannot push us over the limit.
@@ -96,6 +117,27 @@ def _check_token(token: str, source: str) -> str:
     return token
 
 
+def _check_secret(secret: str, source: str) -> str:
+    """A secret read for the CLI: registered for scrubbing, and refused when too short to
+    scrub without mangling messages (see README, "Secrets")."""
+    _check_token(secret, source)
+    if len(secret) < redact.MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"{source} is {len(secret)} characters long; routerctl refuses secrets shorter than "
+            f"{redact.MIN_SECRET_LENGTH} (real tokens and keys are far longer)"
+        )
+    redact.register(secret)
+    return secret
+
+
+def _register_file_text(text: str) -> None:
+    # Whatever a token file holds is secret, even when it is not a usable token (a line of
+    # shell, two tokens): every word long enough to scrub is scrubbed.
+    redact.register(text.strip())
+    for word in text.split():
+        redact.register(word)
+
+
 def resolve_token(
     *, token_file: str | None = None, environ: Mapping[str, str] | None = None
 ) -> str:
@@ -112,14 +154,15 @@ def resolve_token(
             ) from exc
         except UnicodeDecodeError as exc:
             raise ConfigError(f"token file {token_file} is not UTF-8 text") from exc
+        _register_file_text(text)
         token = text.strip()
         if not token:
             raise ConfigError(f"token file {token_file} is empty")
-        return _check_token(token, f"the token in {token_file}")
+        return _check_secret(token, f"the token in {token_file}")
     for name in TOKEN_ENV_VARS:
         value = env.get(name, "").strip()
         if value:
-            return _check_token(value, name)
+            return _check_secret(value, name)
     raise ConfigError(
         "no DigitalOcean API token: pass --token-file FILE, or set DIGITALOCEAN_TOKEN or "
         "DIGITALOCEAN_ACCESS_TOKEN"
@@ -246,50 +289,26 @@ class ClientStats:
 
 
 def _as_int(value: object) -> int | None:
-    """An integer from JSON or a header; gRPC-gateway APIs encode int64 as a string."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
+    """An integer from JSON or a header (gRPC-gateway APIs encode int64 as a string), within
+    int64; a longer digit string is not an integer here (no 4,300-digit int() call)."""
+    return bounded_int(value, low=-(2**63), high=2**63 - 1)
 
 
 def _parse_retry_after(value: str | None, now_epoch: float) -> float | None:
-    """Retry-After as seconds from now: either delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # an HTTP date is always GMT
-        return None
-    return max(0.0, when.timestamp() - now_epoch)
+    """Retry-After as seconds from now: either delta-seconds or an HTTP date (clamped)."""
+    return retry_after_seconds(value, now_epoch)
 
 
 def _parse_reset(value: str | None, now_epoch: float) -> float | None:
     """ratelimit-reset as seconds from now. DigitalOcean sends a Unix epoch; small values are
-    taken as delta-seconds, which is what the IETF RateLimit draft sends."""
-    if not value:
-        return None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        return None
-    if not math.isfinite(number):
+    taken as delta-seconds, which is what the IETF RateLimit draft sends. Clamped, so a
+    20-digit value is a long wait (refused by the caller), never an overflow."""
+    number = header_number(value)
+    if number is None:
         return None
     if number >= _EPOCH_THRESHOLD:
         return max(0.0, number - now_epoch)
-    return max(0.0, number)
+    return number
 
 
 class _Turn(NamedTuple):
@@ -484,12 +503,44 @@ def _classify(exc: httpx.TransportError, timeout: float) -> tuple[str, bool, boo
 
 
 def _one_line(value: object, limit: int = 300) -> str:
-    """Server text made safe to print: one line, no control characters (a proxy's error
-    page must not be able to send escape sequences to the user's terminal)."""
-    if not isinstance(value, str):
-        return ""
-    text = " ".join("".join(c if c.isprintable() else " " for c in value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Server text made safe to print: secrets scrubbed before it is cut to `limit`, one line,
+    control characters spelled out (a proxy's error page must not be able to send escape
+    sequences to the user's terminal)."""
+    return redact.one_line(value, limit)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _keys(data: Mapping[str, Any]) -> str:
+    return ", ".join(_one_line(str(k), 40) for k in sorted(map(str, data))[:8])
+
+
+class WaitNotice(str):
+    """An on_event line announcing a wait longer than ANNOUNCE_WAITS_OVER, for the user to see
+    without --debug: `waiting 8 s: rate limit, resets at 12:04:10 UTC`."""
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.0f} h"
+    if seconds < 2 * 31_557_600:
+        return f"{seconds / 86400:.0f} days"
+    return f"{seconds / 31_557_600:,.0f} years"
+
+
+def _clock_time(epoch: float, seconds_ahead: float) -> str:
+    """When a wait ends, as UTC: a time of day within a day, else a date (if it has one)."""
+    try:
+        when = datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC)
+    except (OverflowError, ValueError, OSError):
+        return f"{_duration(seconds_ahead)} from now"
+    return when.strftime("%H:%M:%S UTC" if seconds_ahead < 86_400 else "%Y-%m-%d %H:%M UTC")
 
 
 def _describe(value: object) -> str:
@@ -521,6 +572,99 @@ def _page_of(url: str) -> int | None:
     values = parse_qs(urlsplit(url).query).get("page")
     number = _as_int(values[0]) if values else None
     return number if number is not None and number > 0 else None
+
+
+# --- the total deadline of one request ------------------------------------------------------
+
+# The deadline of the request this thread is sending (time.monotonic()), or None.
+_DEADLINE = threading.local()
+
+
+def _left(timeout: float | None, error: type[Exception]) -> float | None:
+    deadline: float | None = getattr(_DEADLINE, "at", None)
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("the total deadline for the request passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write is cut to what is left of the request's
+    deadline, so the sum of them is bounded, not only each one."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(
+            ssl_context, server_hostname, _left(timeout, httpcore.ConnectTimeout)
+        )
+        return _DeadlineStream(inner)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        )
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        timeout = _left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.connect_unix_socket(path, timeout, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _install_deadline(client: httpx.Client) -> int:
+    """Put _DeadlineBackend under the client's own transports (the default one and any proxy
+    mounts from the environment); returns how many. httpx offers no public hook for the
+    network backend, so this reaches into `_transport`/`_mounts`/`_pool`; test_hostile_time
+    fails if an httpx upgrade moves them (and _read_body still bounds the body meanwhile)."""
+    transports = [getattr(client, "_transport", None)]
+    transports += list(getattr(client, "_mounts", {}).values())
+    installed = 0
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(backend, httpcore.NetworkBackend) and not isinstance(
+            backend, _DeadlineBackend
+        ):
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+            installed += 1
+    return installed
 
 
 # --- the client -----------------------------------------------------------------------------
@@ -570,6 +714,7 @@ class RouterClient:
         self.base_url = base_url.rstrip("/")
         self.stats = ClientStats()
         self._token = token  # kept only to scrub it from any text we pass on
+        redact.register(token)  # from here on scrubbed from all output, even after close()
         self._timeout = timeout
         self._parallelism = parallelism
         self._retry = retry if retry is not None else RetryPolicy()
@@ -598,6 +743,7 @@ class RouterClient:
             # turn a busy moment into PoolTimeout errors.
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=parallelism * 2),
         )
+        self.deadline_transports = _install_deadline(self._http)
 
     def __repr__(self) -> str:
         return f"RouterClient(base_url={self.base_url!r})"
@@ -753,7 +899,7 @@ class RouterClient:
                     f"response is an error ({_one_line(data['id'])}: "
                     f"{_one_line(data['message'])}) instead of {key!r}",
                 )
-            keys = ", ".join(sorted(map(str, data))[:8]) or "none"
+            keys = _keys(data) or "none"
             raise ApiResponseError(
                 method, display, reply.status, f"response has no {key!r} (keys: {keys})"
             )
@@ -767,7 +913,7 @@ class RouterClient:
         self, data: dict[str, Any], method: str, display: str, where: str = "model_router"
     ) -> LiveRouter:
         try:
-            return LiveRouter.model_validate(data)
+            router = LiveRouter.model_validate(data)
         except ValidationError as exc:
             problems = exc.errors(include_url=False, include_input=False)
             first = problems[0]
@@ -779,6 +925,16 @@ class RouterClient:
                 200,
                 self._redact(f"{where} is not a valid router: {loc}: {first['msg']}{more}"),
             ) from None
+        if not _SAFE_NAME.fullmatch(router.name):
+            raise ApiResponseError(
+                method,
+                display,
+                200,
+                f"{where} has the name '{redact.inert(self._redact(router.name[:300]))}', with a "
+                "line break, control character or surrounding space; routerctl will not match "
+                "it against a router file (rename it in the control panel)",
+            )
+        return router
 
     def _paginate(self, path: str, key: str) -> list[_Item]:
         """Every item of a paginated list. The next page comes from `links.pages.next` (only
@@ -793,10 +949,14 @@ class RouterClient:
         items: list[_Item] = []
         fetched: set[int] = set()
         page = 1
+        page_size = 0
+        total = 0  # the largest meta.total seen (a list may grow while we read it)
         while True:
             fetched.add(page)
             reply, display, page_items = self._fetch_page(path, key, page)
             items += page_items
+            page_size = page_size or len(page_items)
+            total = max(total, self._meta_total(reply.data))
             ahead = self._pages_ahead(reply.data, page, fetched)
             if ahead:
                 fetched.update(ahead)
@@ -829,7 +989,23 @@ class RouterClient:
                     reply.status,
                     f"more than {self.max_pages} pages; stopping (is pagination looping?)",
                 )
+            expected = -(-total // max(page_size, 1)) + PAGE_SLACK
+            if total and len(fetched) >= expected:
+                raise ApiResponseError(
+                    "GET",
+                    display,
+                    reply.status,
+                    f"meta.total says {total} items ({expected - PAGE_SLACK} pages of "
+                    f"{max(page_size, 1)}), but the server offers more after {len(fetched)} "
+                    "pages; stopping (is pagination looping?)",
+                )
             page = next_page
+
+    @staticmethod
+    def _meta_total(data: Any) -> int:
+        meta = data.get("meta") if isinstance(data, dict) else None
+        value = _as_int(meta.get("total")) if isinstance(meta, dict) else None
+        return max(value or 0, 0)
 
     def _fetch_page(self, path: str, key: str, page: int) -> tuple[_Reply, str, list[_Item]]:
         params = {"page": page, "per_page": PER_PAGE}
@@ -870,7 +1046,7 @@ class RouterClient:
             # gRPC-gateway APIs omit empty lists: `{}` or a body with only links/meta is an
             # empty page. Any other key means this is not the response we asked for.
             if set(data) - {"links", "meta"}:
-                keys = ", ".join(sorted(map(str, data))[:8])
+                keys = _keys(data)
                 raise ApiResponseError(
                     "GET", display, reply.status, f"response has no {key!r} (keys: {keys})"
                 )
@@ -926,7 +1102,24 @@ class RouterClient:
     # --- helpers: requests ------------------------------------------------------------------
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._token, "[token]")
+        return redact.scrub(redact.scrub_short(text, self._token))
+
+    def _until(self, seconds: float) -> str:
+        return _clock_time(self._wall_clock() + seconds, seconds)
+
+    def _check_wait(self, seconds: float) -> str:
+        """ "" when routerctl will wait `seconds`, else the note for the error raised instead."""
+        if seconds <= MAX_SINGLE_WAIT:
+            return ""
+        return (
+            f"the API asks to wait {_duration(seconds)} (until {self._until(seconds)}), over "
+            f"routerctl's {MAX_SINGLE_WAIT / 60:.0f}-minute limit for one wait; try again then"
+        )
+
+    def _wait(self, seconds: float, why: str) -> None:
+        if seconds > ANNOUNCE_WAITS_OVER and self._on_event is not None:
+            self._on_event(WaitNotice(self._redact(f"waiting {seconds:.0f} s: {why}")))
+        self._sleep(seconds)
 
     def _emit(self, line: str) -> None:
         if self._on_event is not None:
@@ -997,6 +1190,9 @@ class RouterClient:
                 raise self._error(
                     method, display, failure, f"gave up after {attempts} in {elapsed:.1f} s"
                 )
+            too_long = self._check_wait(delay)
+            if too_long:
+                raise self._error(method, display, failure, f"not retried: {too_long}")
             if elapsed + delay > policy.max_total_seconds:
                 budget = f"the {policy.max_total_seconds:g} s retry budget"
                 if server_delay is not None:
@@ -1009,7 +1205,12 @@ class RouterClient:
                 f"{method} {display}: {failure.reason}; retrying in {delay:.1f} s "
                 f"(attempt {attempt + 1} of {policy.max_attempts})"
             )
-            self._sleep(delay)
+            status = f"{failure.status}" if failure.status is not None else "no response"
+            self._wait(
+                delay,
+                f"{method} {display} got {status}, retry {attempt + 1} of {policy.max_attempts} "
+                f"at {self._until(delay)}",
+            )
 
     def _recover(
         self,
@@ -1056,6 +1257,9 @@ class RouterClient:
             started = self._clock()
             self.stats.record_request(method)
             request = self._http.build_request(method, path, params=params, json=body)
+            # One deadline for the whole exchange, headers and body: a per-read timeout alone
+            # lets a server that drips a byte at a time hold the request forever.
+            _DEADLINE.at = time.monotonic() + self._timeout
             try:
                 response = self._http.send(request, stream=True)
             except httpx.TransportError as exc:
@@ -1074,6 +1278,7 @@ class RouterClient:
             finally:
                 response.close()
         finally:
+            _DEADLINE.at = None
             self._limiter.release(headers, retry_after)
         status = response.status_code
         self.stats.record_status(status)
@@ -1083,10 +1288,14 @@ class RouterClient:
         return _Raw(status, response.headers, content)
 
     def _pace(self, turn: _Turn, method: str, display: str) -> None:
-        if turn.wait > 0:
-            self.stats.record_pacing_wait()
-            self._emit(f"pacing: {turn.why}; waiting {turn.wait:.1f} s before {method} {display}")
-            self._sleep(turn.wait)
+        if turn.wait <= 0:
+            return
+        too_long = self._check_wait(turn.wait)
+        if too_long:
+            raise ApiConnectionError(method, display, f"not sent: {turn.why}; {too_long}")
+        self.stats.record_pacing_wait()
+        self._emit(f"pacing: {turn.why}; waiting {turn.wait:.1f} s before {method} {display}")
+        self._wait(turn.wait, f"rate limit, {method} {display} at {self._until(turn.wait)}")
 
     def _transport_failure(self, exc: httpx.TransportError) -> _TransportFailure:
         self.stats.record_connection_error()
@@ -1109,6 +1318,10 @@ class RouterClient:
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
+            # Also checked here for transports without the deadline backend (tests, custom).
+            deadline = getattr(_DEADLINE, "at", None)
+            if deadline is not None and time.monotonic() > deadline:
+                raise httpx.ReadTimeout("the total deadline for the request passed")
             size += len(chunk)
             if size > MAX_RESPONSE_BYTES:
                 raise ApiResponseError(
@@ -1124,7 +1337,9 @@ class RouterClient:
         if not raw.body.strip():
             return None
         try:
-            return json.loads(raw.body)
+            return parse_json(raw.body)
+        except BoundsError as exc:
+            problem = f"response is not valid JSON: {exc}"
         except json.JSONDecodeError as exc:
             content_type = raw.headers.get("content-type", "")
             if "json" in content_type or raw.body.lstrip()[:1] in (b"{", b"["):
@@ -1132,7 +1347,8 @@ class RouterClient:
                     f"response is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
                 )
             else:
-                start = _one_line(raw.body[:60].decode("utf-8", "replace"), 40)
+                # Decode well past what is shown, so a secret straddling the cut is scrubbed.
+                start = _one_line(raw.body[:4096].decode("utf-8", "replace"), 40)
                 problem = f"expected JSON, got {content_type or 'no content type'}: {start!r}"
         except (ValueError, RecursionError) as exc:  # bad UTF-8, absurd nesting
             problem = f"response is not valid JSON: {type(exc).__name__}"
@@ -1141,7 +1357,7 @@ class RouterClient:
     def _status_failure(self, raw: _Raw) -> _Failure:
         error_id = message = request_id = ""
         try:
-            data = json.loads(raw.body) if raw.body.strip() else None
+            data = parse_json(raw.body) if raw.body.strip() else None
         except (ValueError, RecursionError):
             data = None  # e.g. a proxy's HTML error page: the status says enough
         if isinstance(data, dict) and isinstance(data.get("error"), dict):
@@ -1149,11 +1365,13 @@ class RouterClient:
             inner = data["error"]
             data = {"id": inner.get("code") or inner.get("type"), "message": inner.get("message")}
         if isinstance(data, dict):
-            error_id = _one_line(data.get("id"), 80)
-            message = _one_line(data.get("message"))
-            request_id = _one_line(data.get("request_id"), 80)
-        message = self._redact(message) or httpx.codes.get_reason_phrase(raw.status)
-        request_id = request_id or _one_line(raw.headers.get("x-request-id"), 80)
+            # Scrubbed before _one_line cuts them: a cut can leave half a secret unmatched.
+            error_id = _one_line(self._redact(_text(data.get("id"))), 80)
+            message = _one_line(self._redact(_text(data.get("message"))))
+            request_id = _one_line(self._redact(_text(data.get("request_id"))), 80)
+        message = message or httpx.codes.get_reason_phrase(raw.status)
+        header_id = raw.headers.get("x-request-id")
+        request_id = request_id or _one_line(self._redact(_text(header_id)), 80)
         server_delay = None
         if raw.status in RETRYABLE_STATUSES:
             server_delay = self._server_delay(raw)
@@ -1216,16 +1434,18 @@ def resolve_model_key(
     env = os.environ if environ is None else environ
     if key_file:
         try:
-            key = Path(key_file).read_text(encoding="utf-8").strip()
+            text = Path(key_file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read the model access key file {key_file}: {exc}") from None
+        _register_file_text(text)
+        key = text.strip()
         if not key:
             raise ConfigError(f"the model access key file {key_file} is empty")
-        return _check_token(key, f"the model access key in {key_file}")
+        return _check_secret(key, f"the model access key in {key_file}")
     for name in ("MODEL_ACCESS_KEY", "GRADIENT_MODEL_ACCESS_KEY"):
         value = env.get(name, "").strip()
         if value:
-            return _check_token(value, f"${name}")
+            return _check_secret(value, f"${name}")
     raise ConfigError(
         "no model access key: set MODEL_ACCESS_KEY (or GRADIENT_MODEL_ACCESS_KEY), or pass "
         "--key-file. Create one under Serverless Inference → Model Access Keys"
@@ -1291,12 +1511,22 @@ class InferenceClient(RouterClient):
         raw_usage = data.get("usage")
         usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
         headers = reply.headers
-        route = ((headers.get(ROUTE_HEADER) if headers is not None else None) or "").strip() or None
-        model = data.get("model")
+        # Server text, scrubbed and made one inert line before it reaches a report.
+        route = _one_line((headers.get(ROUTE_HEADER) if headers is not None else None), 255)
+        model = _one_line(data.get("model"), 255)
         return RouteReply(
-            route=route,
-            model=model if isinstance(model, str) else None,
-            prompt_tokens=_as_int(usage.get("prompt_tokens")) or 0,
-            completion_tokens=_as_int(usage.get("completion_tokens")) or 0,
+            route=route or None,
+            model=model or None,
+            prompt_tokens=_usage(usage.get("prompt_tokens")),
+            completion_tokens=_usage(usage.get("completion_tokens")),
             latency_ms=elapsed_ms,
         )
+
+
+# A completion with max_tokens 16 uses a few thousand tokens at most; a count past this is a
+# server error, and summing such counts must not produce absurd costs.
+MAX_USAGE_TOKENS = 10_000_000
+
+
+def _usage(value: object) -> int:
+    return bounded_int(value, low=0, high=MAX_USAGE_TOKENS) or 0

@@ -13,7 +13,8 @@ RouterctlError
 └── RoutingTestError     routing tests could not run
 
 This module must not import click: the library raises these, and only cli.py turns them into
-exit codes and one-line messages.
+exit codes and one-line messages. Every message is scrubbed of known secrets when the error is
+made (redact.scrub), so neither str() nor repr() nor a traceback can carry one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from routerctl.redact import scrub
 
 
 class ExitCode(enum.IntEnum):
@@ -39,6 +42,7 @@ class RouterctlError(Exception):
     exit_code: ExitCode = ExitCode.ERROR
 
     def __init__(self, message: str) -> None:
+        message = scrub(message)
         super().__init__(message)
         self.message = message
 
@@ -104,7 +108,7 @@ class ApiConnectionError(ApiError):
     def __init__(self, method: str, path: str, reason: str) -> None:
         self.method = method
         self.path = path
-        self.reason = reason
+        self.reason = scrub(reason)
         super().__init__(f"{method} {path}: {reason}")
 
 
@@ -125,9 +129,9 @@ class ApiStatusError(ApiError):
         self.method = method
         self.path = path
         self.status = status
-        self.error_id = error_id
-        self.api_message = message
-        self.request_id = request_id
+        self.error_id = scrub(error_id)
+        self.api_message = scrub(message)
+        self.request_id = scrub(request_id)
         text = f"{method} {path} → {status}"
         if error_id:
             text += f" {error_id}"

@@ -1,0 +1,164 @@
+"""Numbers and JSON from outside (servers, saved plans) parsed with bounds: size, nesting
+depth, integer digits, finite floats; header values validated and clamped.
+
+Everything here raises BoundsError (a ValueError) with a message that names what was wrong and
+the limit, never the offending value in full: callers add where it came from (the API call or
+the file) and turn it into their own one-line error. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import re
+from typing import Any
+
+MAX_JSON_BYTES = 32 * 1024 * 1024
+MAX_JSON_DEPTH = 64  # a router is 6 levels deep, a saved plan 8; 64 leaves room for growth
+MAX_INT_DIGITS = 32  # int64 needs 19; Python's own limit (4,300) is far past anything sane
+MAX_NUMBER_CHARS = 64  # a float literal longer than this is not a price or a count
+MAX_HEADER_CHARS = 64
+# Header waits are clamped here before anything else looks at them: a 20-digit reset must not
+# reach time.sleep (OverflowError) or datetime (year out of range). Callers cap the wait far
+# lower (client.MAX_SINGLE_WAIT) and report what the server asked for.
+MAX_HEADER_SECONDS = 10 * 365 * 24 * 3600.0
+
+_INT_RE = re.compile(r"-?[0-9]{1,20}")
+
+
+class BoundsError(ValueError):
+    """A value from outside is over a limit or of the wrong kind."""
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise BoundsError(f"an integer has {digits} digits (the limit is {MAX_INT_DIGITS})")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise BoundsError(f"a number is {len(text)} characters long (limit {MAX_NUMBER_CHARS})")
+    value = float(text)
+    if not math.isfinite(value):
+        raise BoundsError(f"a number is too large to represent ({text[:20]}…)")
+    return value
+
+
+def _parse_constant(name: str) -> Any:
+    raise BoundsError(f"{name} is not a number JSON allows")
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth, iteratively (a recursive walk would itself hit the recursion limit)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def parse_json(
+    data: bytes | str,
+    *,
+    max_bytes: int = MAX_JSON_BYTES,
+    max_depth: int = MAX_JSON_DEPTH,
+) -> Any:
+    """json.loads with limits. Raises BoundsError for size, depth, digits or non-finite
+    numbers; json.JSONDecodeError for malformed text; UnicodeDecodeError for bad UTF-8."""
+    size = len(data)
+    if size > max_bytes:
+        raise BoundsError(f"{size} bytes is over the {max_bytes // (1024 * 1024)} MiB limit")
+    try:
+        value = json.loads(
+            data,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_parse_constant,
+        )
+    except RecursionError:
+        raise BoundsError(f"nested more than {max_depth} levels deep") from None
+    if _depth(value, max_depth) > max_depth:
+        raise BoundsError(f"nested more than {max_depth} levels deep")
+    return value
+
+
+def bounded_int(value: object, *, low: int, high: int) -> int | None:
+    """An integer from JSON or a header (gRPC-gateway APIs encode int64 as a string), or None
+    when it is not one; clamped to [low, high]. Never calls int() on a long string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return min(max(value, low), high)
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) <= 21 and _INT_RE.fullmatch(text):
+            return min(max(int(text), low), high)
+    return None
+
+
+def header_number(value: str | None) -> float | None:
+    """A non-negative number of seconds (or an epoch) from a header, clamped to
+    MAX_HEADER_SECONDS past any sane epoch; None when absent or not a finite number."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text or len(text) > MAX_HEADER_CHARS:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(number):
+        return None
+    return min(max(number, 0.0), 4_000_000_000.0 + MAX_HEADER_SECONDS)
+
+
+def retry_after_seconds(value: str | None, now_epoch: float) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP date, clamped to
+    [0, MAX_HEADER_SECONDS]; None when absent or unreadable."""
+    if value is None or len(value) > MAX_HEADER_CHARS * 2:
+        return None
+    number = header_number(value)
+    if number is not None:
+        return min(number, MAX_HEADER_SECONDS)
+    try:
+        when = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is always GMT
+        return None
+    return min(max(0.0, when.timestamp() - now_epoch), MAX_HEADER_SECONDS)
+
+
+def money(value: object, *, high: float = 1e6) -> float | None:
+    """A price (dollars per million tokens) from a catalog: a finite number in [0, high], else
+    None. Strings holding numbers are accepted, as gRPC gateways send them."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > MAX_NUMBER_CHARS:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            return None
+    if not isinstance(value, int | float):
+        return None
+    number = float(value)
+    if not math.isfinite(number) or number < 0 or number > high:
+        return None
+    return number
