@@ -161,13 +161,19 @@ def _mangle(data: dict[str, Any], how: str) -> Any:
     [
         ("no_action", "damaged plan file (missing key 'action')"),
         ("bad_action", "damaged plan file ('replace' is not a valid Action)"),
-        ("after_not_state", "damaged plan file (change 0 (product-faq) has no valid after state"),
+        (
+            "after_not_state",
+            "damaged plan file (changes[0].after: expected an object or null, got a string)",
+        ),
         ("update_without_uuid", "damaged plan file (change 0 (product-faq) has no uuid)"),
         ("changes_not_list", 'not a routerctl plan file (no "changes" list)'),
         ("field_kind", "has a malformed field change"),
-        ("change_not_object", "damaged plan file (string indices must be integers"),
+        ("change_not_object", "damaged plan file (changes[0]: expected an object, got a string)"),
         ("no_name", "damaged plan file (change 0 has no router name)"),
-        ("warnings_not_text", "damaged plan file (change 0 (product-faq) has malformed warnings)"),
+        (
+            "warnings_not_text",
+            "damaged plan file (changes[0].warnings[0]: expected a string, got an object)",
+        ),
     ],
 )
 def test_load_plan_damaged_file_raises_one_line_plan_error(

@@ -162,3 +162,82 @@ def money(value: object, *, high: float = 1e6) -> float | None:
     if not math.isfinite(number) or number < 0 or number > high:
         return None
     return number
+
+
+# --- shapes of documents read back (saved plans) -------------------------------------------------
+
+# A shape is a type (`str`, `bool`, `int`, `float`, `dict`, `list`; `float` admits ints), None
+# (the value may be null), a tuple of alternatives, a one-item list `[shape]` (a list of those),
+# or a dict: `{key: shape}` for the keys it may have (each optional; others are ignored) or
+# `{"*": shape}` for a mapping of any keys to one shape.
+Shape = Any
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _fits(value: Any, shape: Shape) -> bool:
+    if shape is None:
+        return value is None
+    if shape is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if shape is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(shape, type):
+        return isinstance(value, shape)
+    if isinstance(shape, list):
+        return isinstance(value, list)
+    if isinstance(shape, dict):
+        return isinstance(value, dict)
+    return any(_fits(value, option) for option in shape)
+
+
+def shape_problem(value: Any, shape: Shape, where: str = "") -> str:
+    """ "" if `value` has `shape`, else the first place that does not, e.g.
+    `changes[0].after.tasks.classify.models: expected a list, got a string`. Iterative, so a
+    deep document cannot exhaust the stack."""
+    stack: list[tuple[Any, Shape, str]] = [(value, shape, where)]
+    while stack:
+        item, expected, place = stack.pop()
+        options = expected if isinstance(expected, tuple) else (expected,)
+        fitting = next((o for o in options if _fits(item, o)), _MISSING)
+        if fitting is _MISSING:
+            names = sorted({_shape_name(o) for o in options})
+            return f"{place or 'the document'}: expected {' or '.join(names)}, got {_kind(item)}"
+        prefix = f"{place}." if place else ""
+        if isinstance(fitting, list):
+            stack.extend((v, fitting[0], f"{place}[{i}]") for i, v in enumerate(item))
+        elif isinstance(fitting, dict):
+            if "*" in fitting:
+                stack.extend((v, fitting["*"], f"{prefix}{k}") for k, v in item.items())
+            else:
+                stack.extend(
+                    (item[k], sub, f"{prefix}{k}") for k, sub in fitting.items() if k in item
+                )
+    return ""
+
+
+_MISSING = object()
+
+
+def _shape_name(shape: Shape) -> str:
+    if shape is None:
+        return "null"
+    if isinstance(shape, list):
+        return "a list"
+    if isinstance(shape, dict) or shape is dict:
+        return "an object"
+    return {str: "a string", bool: "a boolean", int: "an integer", float: "a number"}.get(
+        shape, "a list" if shape is list else "a value"
+    )

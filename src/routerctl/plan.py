@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from routerctl.bounds import BoundsError, parse_json, shape_problem
 from routerctl.errors import PlanError
+from routerctl.redact import scrub
 
 FORMAT_VERSION = "1.0"
 
@@ -191,6 +193,7 @@ def save_plan(plan: Plan, path: str | Path) -> None:
     """Write the plan as JSON, atomically (a half-written plan must never be applied)."""
     target = Path(path)
     text = json.dumps(plan.to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    text = scrub(text)  # a server that echoed a secret into a name must not put it on disk
     directory = target.parent if str(target.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
     try:
@@ -209,7 +212,11 @@ def load_plan(path: str | Path) -> Plan:
     except (OSError, UnicodeDecodeError) as exc:
         raise PlanError(f"{path}: cannot read saved plan: {exc}") from None
     try:
-        data = json.loads(text)
+        data = parse_json(text)  # size, depth and digit limits: a saved plan is input too
+    except BoundsError as exc:
+        raise PlanError(
+            f"{path}: not a plan file ({exc}); create one with `routerctl plan --out FILE`"
+        ) from None
     except json.JSONDecodeError as exc:
         raise PlanError(
             f"{path}:{exc.lineno}: not a plan file (invalid JSON: {exc.msg}); "
@@ -226,6 +233,9 @@ def load_plan(path: str | Path) -> Plan:
     if not isinstance(data.get("changes"), list):
         # e.g. another tool's JSON plan that happens to carry a format_version
         raise PlanError(f'{path}: not a routerctl plan file (no "changes" list)')
+    wrong = shape_problem(data, PLAN_SHAPE)
+    if wrong:
+        raise PlanError(f"{path}: damaged plan file ({wrong}); re-run `routerctl plan --out`")
     try:
         plan = Plan.from_dict(data)
         problem = _damage(plan)
@@ -241,6 +251,50 @@ def load_plan(path: str | Path) -> Plan:
 
 
 STATE_KEYS = ("name", "description", "tasks", "presets", "fallback_models")
+
+# The types every reader of a plan relies on (render, apply), checked before anything uses it.
+_STATE_SHAPE = {
+    "name": str,
+    "description": str,
+    "tasks": {"*": {"description": str, "models": [str], "prefer": str}},
+    "presets": {"*": {"models": [str], "prefer": str}},
+    "fallback_models": [str],
+}
+_COST_ROW_SHAPE = {
+    "name": str,
+    "before_monthly": (float, None),
+    "after_monthly": (float, None),
+    "delta_monthly": (float, None),
+    "before_unpriced_rows": (int, None),
+    "after_unpriced_rows": (int, None),
+    "unpriced_models": ([str], None),
+}
+PLAN_SHAPE = {
+    "format_version": (str, float),
+    "environment": (str, None),
+    "api_url": (str, None),
+    "targets": [str],
+    "prune": bool,
+    "unchanged": [str],
+    "unmanaged": [str],
+    "prunable": [str],
+    "protected": [str],
+    "warnings": [str],
+    "costs": ({"routers": [_COST_ROW_SHAPE]}, None),
+    "changes": [
+        {
+            "name": str,
+            "action": str,
+            "uuid": (str, None),
+            "renamed_from": (str, None),
+            "fingerprint": (str, None),
+            "before": (_STATE_SHAPE, None),
+            "after": (_STATE_SHAPE, None),
+            "field_changes": [{"path": str, "kind": str, "notes": [str]}],
+            "warnings": [str],
+        }
+    ],
+}
 FIELD_KINDS = ("added", "removed", "changed")
 
 

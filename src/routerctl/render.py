@@ -1,6 +1,10 @@
 """Render plans and apply results as text, JSON or markdown. Pure functions returning strings:
 no echo, no clock, no terminal size. Colour is an explicit argument.
 
+Every value from a file or the API is made inert on its way out: control characters are
+spelled out (redact.inert) in text, and markdown escapes names so none can open HTML or end a
+code span. JSON is scrubbed of known secrets, as it becomes a saved plan.
+
 A router's change is built once as (kind, text) lines; the text renderer paints them by kind
 and the markdown renderer turns the kind into a first-column diff marker, which is the only
 place GitHub's ```diff highlighting looks.
@@ -16,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from routerctl.plan import Action, Change, FieldChange, Plan
+from routerctl.redact import inert, scrub
 from routerctl.render_cost import format_cost_row
 
 if TYPE_CHECKING:
@@ -45,6 +50,9 @@ Paint = Callable[[str, str], str]
 
 def _painter(color: bool) -> Paint:
     def paint(kind: str, text: str) -> str:
+        # Each line is one line of data: escaping it whole, before the colour goes on, leaves
+        # routerctl's own codes as the only escape sequences in the output.
+        text = inert(text)
         return f"\x1b[{_COLORS[kind]}m{text}\x1b[0m" if color and kind else text
 
     return paint
@@ -370,7 +378,7 @@ def render_plan(plan: Plan, *, color: bool = False, verbose: bool = False) -> st
     """Terraform-style text: `+ ~ -` per router, field changes indented, unchanged fields
     summarised (shown in full with `verbose`), the closing `Plan: …` or `No changes.` line."""
     paint = _painter(color)
-    lines = [plan_header(plan), ""]
+    lines = [inert(plan_header(plan)), ""]
     lines += [paint("!", f"! {warning}") for warning in plan.warnings]
     if plan.warnings:
         lines.append("")
@@ -407,7 +415,7 @@ def _render_costs_text(costs: dict[str, Any]) -> list[str]:
 
 def render_plan_json(plan: Plan) -> str:
     """The versioned JSON plan (also the saved-plan format)."""
-    return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return scrub(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False)) + "\n"
 
 
 # --- markdown -----------------------------------------------------------------------------------
@@ -418,9 +426,23 @@ def _md_cell(text: str) -> str:
 
 
 def _md_code(text: str) -> str:
-    fence = "``" if "`" in text else "`"
-    pad = " " if "`" in text else ""
+    """A code span no value can end early: its fence is longer than any run of backticks in
+    it, and control characters (a newline would end the table row) are spelled out. Inside a
+    code span, HTML is shown, not rendered."""
+    text = inert(text)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _md_text(text: str) -> str:
+    """Free text (a warning) in markdown: no HTML, no code span, one line."""
+    return html.escape(inert(text), quote=False).replace("`", "\\`")
+
+
+def _html(text: str) -> str:
+    return html.escape(inert(text))
 
 
 def _action_text(change: Change) -> str:
@@ -471,14 +493,14 @@ def _what(change: Change) -> str:
 
 def _diff_block(change: Change) -> str:
     body = "\n".join(
-        f"{_GUTTER.get(kind, ' ')} {text}".rstrip() for kind, text in _change_lines(change)
+        f"{_GUTTER.get(kind, ' ')} {inert(text)}".rstrip() for kind, text in _change_lines(change)
     )
     longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
     fence = "`" * max(3, longest + 1)
     action = change.action.value
     if change.renamed_from:
-        action = f"rename from <code>{html.escape(change.renamed_from)}</code>"
-    summary = f"{_SYMBOL[change.action]} <code>{html.escape(change.name)}</code> {action}"
+        action = f"rename from <code>{_html(change.renamed_from)}</code>"
+    summary = f"{_SYMBOL[change.action]} <code>{_html(change.name)}</code> {action}"
     if change.action is Action.DELETE:
         summary = f"<b>{summary}</b>"
     return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n</details>\n"
@@ -504,7 +526,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     """A pull-request comment: the summary table first (deletes in bold), warnings, then one
     collapsible diff per router. Stays under `limit` characters: when it would not, router
     details go first, then table rows (deletes kept longest), and a notice says so."""
-    footer = f"<sub>{html.escape(plan_header(plan))}</sub>\n"
+    footer = f"<sub>{_html(plan_header(plan))}</sub>\n"
     notice_room = 400
     budget = limit - len(footer) - notice_room
     text = "\n".join(
@@ -541,7 +563,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
 
     warnings = [*plan.warnings, *(w for c in plan.changes for w in c.warnings)]
     for index, warning in enumerate(warnings):
-        block = f"> [!WARNING]\n> {warning}\n\n"
+        block = f"> [!WARNING]\n> {_md_text(warning)}\n\n"
         if len(text) + len(block) > budget:
             left_out.append(_plural(len(warnings) - index, "warning"))
             break
@@ -565,7 +587,8 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         bullets.append(
             "- **Monthly cost**: "
             + "; ".join(
-                f"{_md_code(r['name'])} {format_cost_row(r)}" for r in plan.costs.get("routers", [])
+                f"{_md_code(r['name'])} {_md_text(format_cost_row(r))}"
+                for r in plan.costs.get("routers", [])
             )
         )
     if bullets:
@@ -611,8 +634,8 @@ def render_apply_result(result: ApplyResult, *, color: bool = False) -> str:
         line = f"  {outcome.status:<8} {name}"
         if outcome.uuid:
             line += f"  (uuid {outcome.uuid})"
-        if outcome.error:
-            line += f"\n           {outcome.error}"
         lines.append(paint(_STATUS_SIGN[outcome.status], line))
+        if outcome.error:  # painted on its own: paint() escapes a newline inside a line
+            lines.append(paint(_STATUS_SIGN[outcome.status], f"           {outcome.error}"))
     lines += ["", paint("bold", result.summary_line())]
     return "\n".join(lines) + "\n"
