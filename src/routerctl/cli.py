@@ -63,7 +63,9 @@ class RouterctlGroup(click.Group):
 
     def _main(self, *args: Any, **kwargs: Any) -> NoReturn:
         kwargs["standalone_mode"] = False
-        debug = "--debug" in sys.argv[1:] or os.environ.get("ROUTERCTL_DEBUG") == "1"
+        argv = kwargs.get("args", args[0] if args else None)
+        argv = sys.argv[1:] if argv is None else argv
+        debug = "--debug" in argv or os.environ.get("ROUTERCTL_DEBUG") == "1"
         try:
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:

@@ -134,7 +134,7 @@ def _register_file_text(text: str) -> None:
     # Whatever a token file holds is secret, even when it is not a usable token (a line of
     # shell, two tokens): every word long enough to scrub is scrubbed.
     redact.register(text.strip())
-    for word in text.split():
+    for word in re.split(r"[\s=:'\"]+", text):  # also `export TOKEN="..."`
         redact.register(word)
 
 
