@@ -33,6 +33,7 @@ from routerctl.bounds import (
     BoundsError,
     bounded_int,
     header_number,
+    money,
     parse_json,
     retry_after_seconds,
 )
@@ -574,6 +575,34 @@ def _page_of(url: str) -> int | None:
     return number if number is not None and number > 0 else None
 
 
+# --- catalog prices ------------------------------------------------------------------------
+
+MAX_PRICE_PER_MILLION = 1_000_000.0  # dollars per million tokens; today's dearest is ~$150
+
+
+def _bounded_prices(model: dict[str, Any]) -> dict[str, Any]:
+    """The catalog entry with every `*_price_per_million` outside [0, MAX_PRICE_PER_MILLION]
+    (1e308, inf, negative, a 30-digit integer) replaced by a note saying so: cost.py then
+    reports the model as unpriced, naming why, instead of overflowing its arithmetic."""
+    stack: list[Any] = [model.get("pricing"), model.get("scaled_pricing")]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, dict | list):
+                    stack.append(value)
+                elif str(key).endswith("_price_per_million") and value is not None:
+                    if money(value, high=MAX_PRICE_PER_MILLION) is None:
+                        shown = _one_line(value if isinstance(value, str) else repr(value), 24)
+                        node[key] = (
+                            f"refused: {shown} is not a price between 0 and "
+                            f"{MAX_PRICE_PER_MILLION:,.0f} dollars per million tokens"
+                        )
+    return model
+
+
 # --- the total deadline of one request ------------------------------------------------------
 
 # The deadline of the request this thread is sending (time.monotonic()), or None.
@@ -863,7 +892,7 @@ class RouterClient:
 
     def list_models(self) -> list[dict[str, Any]]:
         """The model catalog (`id`, `name`, `pricing`, ...), every page."""
-        return [item.data for item in self._paginate(MODELS_PATH, "models")]
+        return [_bounded_prices(item.data) for item in self._paginate(MODELS_PATH, "models")]
 
     # --- helpers: shapes ----------------------------------------------------------------------
 
