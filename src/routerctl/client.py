@@ -593,13 +593,16 @@ def _bounded_prices(model: dict[str, Any]) -> dict[str, Any]:
             for key, value in node.items():
                 if isinstance(value, dict | list):
                     stack.append(value)
-                elif str(key).endswith("_price_per_million") and value is not None:
-                    if money(value, high=MAX_PRICE_PER_MILLION) is None:
-                        shown = _one_line(value if isinstance(value, str) else repr(value), 24)
-                        node[key] = (
-                            f"refused: {shown} is not a price between 0 and "
-                            f"{MAX_PRICE_PER_MILLION:,.0f} dollars per million tokens"
-                        )
+                elif (
+                    str(key).endswith("_price_per_million")
+                    and value is not None
+                    and money(value, high=MAX_PRICE_PER_MILLION) is None
+                ):
+                    shown = _one_line(value if isinstance(value, str) else repr(value), 24)
+                    node[key] = (
+                        f"refused: {shown} is not a price between 0 and "
+                        f"{MAX_PRICE_PER_MILLION:,.0f} dollars per million tokens"
+                    )
     return model
 
 
@@ -979,13 +982,15 @@ class RouterClient:
         fetched: set[int] = set()
         page = 1
         page_size = 0
-        total = 0  # the largest meta.total seen (a list may grow while we read it)
+        total: int | None = None  # the largest meta.total seen (a list may grow meanwhile)
         while True:
             fetched.add(page)
             reply, display, page_items = self._fetch_page(path, key, page)
             items += page_items
             page_size = page_size or len(page_items)
-            total = max(total, self._meta_total(reply.data))
+            reported = self._meta_total(reply.data)
+            if reported is not None:
+                total = max(total or 0, reported)
             ahead = self._pages_ahead(reply.data, page, fetched)
             if ahead:
                 fetched.update(ahead)
@@ -1018,8 +1023,8 @@ class RouterClient:
                     reply.status,
                     f"more than {self.max_pages} pages; stopping (is pagination looping?)",
                 )
-            expected = -(-total // max(page_size, 1)) + PAGE_SLACK
-            if total and len(fetched) >= expected:
+            expected = -(-(total or 0) // max(page_size, 1)) + PAGE_SLACK
+            if total is not None and len(fetched) >= expected:
                 raise ApiResponseError(
                     "GET",
                     display,
@@ -1031,10 +1036,10 @@ class RouterClient:
             page = next_page
 
     @staticmethod
-    def _meta_total(data: Any) -> int:
+    def _meta_total(data: Any) -> int | None:
         meta = data.get("meta") if isinstance(data, dict) else None
         value = _as_int(meta.get("total")) if isinstance(meta, dict) else None
-        return max(value or 0, 0)
+        return None if value is None else max(value, 0)
 
     def _fetch_page(self, path: str, key: str, page: int) -> tuple[_Reply, str, list[_Item]]:
         params = {"page": page, "per_page": PER_PAGE}
