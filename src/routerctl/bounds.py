@@ -14,6 +14,8 @@ import math
 import re
 from typing import Any
 
+from routerctl.redact import one_line
+
 MAX_JSON_BYTES = 32 * 1024 * 1024
 MAX_JSON_DEPTH = 64  # a router is 6 levels deep, a saved plan 8; 64 leaves room for growth
 MAX_INT_DIGITS = 32  # int64 needs 19; Python's own limit (4,300) is far past anything sane
@@ -169,7 +171,7 @@ def money(value: object, *, high: float = 1e6) -> float | None:
 # A shape is a type (`str`, `bool`, `int`, `float`, `dict`, `list`; `float` admits ints), None
 # (the value may be null), a tuple of alternatives, a one-item list `[shape]` (a list of those),
 # or a dict: `{key: shape}` for the keys it may have (each optional; others are ignored) or
-# `{"*": shape}` for a mapping of any keys to one shape.
+# `{"*": shape}` for a mapping of any keys to one shape; a dict's "!" lists its required keys.
 Shape = Any
 
 
@@ -219,11 +221,18 @@ def shape_problem(value: Any, shape: Shape, where: str = "") -> str:
         if isinstance(fitting, list):
             stack.extend((v, fitting[0], f"{place}[{i}]") for i, v in enumerate(item))
         elif isinstance(fitting, dict):
-            if "*" in fitting:
-                stack.extend((v, fitting["*"], f"{prefix}{k}") for k, v in item.items())
+            missing = [k for k in fitting.get("!", ()) if k not in item]
+            if missing:
+                return f"{place or 'the document'}: missing {missing[0]!r}"
+            if "*" in fitting:  # free keys (task names): made one inert line for the message
+                stack.extend(
+                    (v, fitting["*"], f"{prefix}{one_line(k, 60)}") for k, v in item.items()
+                )
             else:
                 stack.extend(
-                    (item[k], sub, f"{prefix}{k}") for k, sub in fitting.items() if k in item
+                    (item[k], sub, f"{prefix}{k}")
+                    for k, sub in fitting.items()
+                    if k in item and k != "!"
                 )
     return ""
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from routerctl.bounds import BoundsError, parse_json, shape_problem
 from routerctl.errors import PlanError
-from routerctl.redact import scrub
+from routerctl.redact import one_line, scrub
 
 FORMAT_VERSION = "1.0"
 
@@ -224,10 +224,11 @@ def load_plan(path: str | Path) -> Plan:
         ) from None
     if not isinstance(data, dict) or "format_version" not in data:
         raise PlanError(f"{path}: not a routerctl plan file (no format_version)")
-    major = str(data["format_version"]).split(".")[0]
+    version = one_line(str(data["format_version"]), 40)
+    major = version.split(".")[0]
     if major != FORMAT_VERSION.split(".")[0]:
         raise PlanError(
-            f"{path}: plan format {data['format_version']} is not supported by this routerctl "
+            f"{path}: plan format {version} is not supported by this routerctl "
             f"(reads {FORMAT_VERSION}); re-run `routerctl plan --out`"
         )
     if not isinstance(data.get("changes"), list):
@@ -253,12 +254,14 @@ def load_plan(path: str | Path) -> Plan:
 STATE_KEYS = ("name", "description", "tasks", "presets", "fallback_models")
 
 # The types every reader of a plan relies on (render, apply), checked before anything uses it.
+_TASK_KEYS = ("description", "models", "prefer")
 _STATE_SHAPE = {
     "name": str,
     "description": str,
-    "tasks": {"*": {"description": str, "models": [str], "prefer": str}},
-    "presets": {"*": {"models": [str], "prefer": str}},
+    "tasks": {"*": {"description": str, "models": [str], "prefer": str, "!": _TASK_KEYS}},
+    "presets": {"*": {"models": [str], "prefer": str, "!": _TASK_KEYS[1:]}},
     "fallback_models": [str],
+    "!": STATE_KEYS,
 }
 _COST_ROW_SHAPE = {
     "name": str,
@@ -268,6 +271,7 @@ _COST_ROW_SHAPE = {
     "before_unpriced_rows": (int, None),
     "after_unpriced_rows": (int, None),
     "unpriced_models": ([str], None),
+    "!": ("name",),
 }
 PLAN_SHAPE = {
     "format_version": (str, float),
@@ -290,7 +294,7 @@ PLAN_SHAPE = {
             "fingerprint": (str, None),
             "before": (_STATE_SHAPE, None),
             "after": (_STATE_SHAPE, None),
-            "field_changes": [{"path": str, "kind": str, "notes": [str]}],
+            "field_changes": [{"path": str, "kind": str, "notes": [str], "!": ("path", "kind")}],
             "warnings": [str],
         }
     ],

@@ -238,7 +238,9 @@ def _field_lines(change: Change, field: FieldChange, pad: str, label: str) -> li
             remark = _pool_remark(field, change.after.get(section, {}).get(key, {}).get("prefer"))
         return _list_change_lines(pad, label, field, remark)
     if label == "description" and isinstance(field.after, str):
-        return _text_change_lines(pad, label, field.before or "", field.after)
+        # `before` comes from a saved plan too, which may have been edited by hand.
+        before = field.before if isinstance(field.before, str) else str(field.before or "")
+        return _text_change_lines(pad, label, before, field.after)
     return _arrow_lines(pad, label, str(field.before), str(field.after))
 
 
@@ -415,7 +417,10 @@ def _render_costs_text(costs: dict[str, Any]) -> list[str]:
 
 def render_plan_json(plan: Plan) -> str:
     """The versioned JSON plan (also the saved-plan format)."""
-    return scrub(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False)) + "\n"
+    # inert() only rewrites characters json.dumps left raw inside strings (DEL, C1, bidi) as
+    # \u escapes of themselves: the document means the same and stays valid.
+    text = json.dumps(plan.to_dict(), indent=2, ensure_ascii=False)
+    return scrub(inert(text, lines=True)) + "\n"
 
 
 # --- markdown -----------------------------------------------------------------------------------
