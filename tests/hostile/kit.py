@@ -328,3 +328,40 @@ class Hostile:
     def expect_clean(self, outcome: Outcome, *, code: int = 0) -> None:
         self.expect_inert_and_secret_free(outcome)
         assert outcome.code == code, (outcome.code, outcome.stdout, outcome.stderr)
+
+
+# --- markdown ----------------------------------------------------------------------------
+
+OUR_TAGS = {"details", "/details", "summary", "/summary", "code", "/code", "b", "/b", "sub", "/sub"}
+
+
+def _outside_code(markdown: str) -> str:
+    """The markdown with fenced blocks and code spans removed (CommonMark's rule: a run of n
+    backticks opens a span closed by the next run of exactly n)."""
+    text = re.sub(r"(?ms)^(`{3,})diff\n.*?^\1$", "", markdown)
+    out, index = [], 0
+    while index < len(text):
+        run = re.match(r"`+", text[index:])
+        if run is None:
+            out.append(text[index])
+            index += 1
+            continue
+        fence = run.group(0)
+        closing = re.compile(rf"(?<!`){fence}(?!`)")
+        found = closing.search(text, index + len(fence))
+        if found is None:
+            out.append(fence)
+            index += len(fence)
+        else:
+            index = found.end()
+    return "".join(out)
+
+
+def assert_inert_markdown(markdown: str) -> None:
+    rest = _outside_code(markdown)
+    tags = set(re.findall(r"<(/?[A-Za-z][A-Za-z0-9]*)", rest))
+    assert tags <= OUR_TAGS, tags - OUR_TAGS
+    for line in markdown.splitlines():
+        if line.startswith("| ") and not line.startswith("|---"):
+            cells = re.split(r"(?<!\\)\|", line)
+            assert len(cells) == 6, line  # a pipe in a value did not add a column

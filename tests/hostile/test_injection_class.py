@@ -7,15 +7,13 @@ a live name with a line break or control character is refused (fullmatch, no `$`
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
-from hostile.kit import CHAT, ROUTERS, Hostile, Reply, listing, live_router
+from hostile.kit import CHAT, ROUTERS, Hostile, Reply, assert_inert_markdown, listing, live_router
 
 LIST = f"GET {ROUTERS}?page=1"
 ERASE_AND_HIDE = "\x1b[2K\x1b[1A\x1b[8m"  # erase the line, cursor up, conceal
-OUR_TAGS = {"details", "/details", "summary", "/summary", "code", "/code", "b", "/b", "sub", "/sub"}
 
 
 @pytest.mark.parametrize(
@@ -74,38 +72,6 @@ def test_control_characters_in_live_values_are_spelled_out_in_the_plan(
             json.loads(outcome.stdout)  # still valid JSON: \\u001b is a JSON escape
 
 
-def _outside_code(markdown: str) -> str:
-    """The markdown with fenced blocks and code spans removed (CommonMark's rule: a run of n
-    backticks opens a span closed by the next run of exactly n)."""
-    text = re.sub(r"(?ms)^(`{3,})diff\n.*?^\1$", "", markdown)
-    out, index = [], 0
-    while index < len(text):
-        run = re.match(r"`+", text[index:])
-        if run is None:
-            out.append(text[index])
-            index += 1
-            continue
-        fence = run.group(0)
-        closing = re.compile(rf"(?<!`){fence}(?!`)")
-        found = closing.search(text, index + len(fence))
-        if found is None:
-            out.append(fence)
-            index += len(fence)
-        else:
-            index = found.end()
-    return "".join(out)
-
-
-def _assert_inert_markdown(markdown: str) -> None:
-    rest = _outside_code(markdown)
-    tags = set(re.findall(r"<(/?[A-Za-z][A-Za-z0-9]*)", rest))
-    assert tags <= OUR_TAGS, tags - OUR_TAGS
-    for line in markdown.splitlines():
-        if line.startswith("| ") and not line.startswith("|---"):
-            cells = re.split(r"(?<!\\)\|", line)
-            assert len(cells) == 6, line  # a pipe in a value did not add a column
-
-
 @pytest.mark.parametrize(
     "evil",
     [
@@ -132,7 +98,7 @@ def test_markdown_plan_keeps_live_values_inside_their_code_spans(
     outcome = hostile.run("plan", "--format", "markdown", "--detailed-exitcode")
     hostile.expect_clean(outcome, code=2)
     assert evil.split("`")[-1][:6] in outcome.stdout  # shown, inside a code span
-    _assert_inert_markdown(outcome.stdout)
+    assert_inert_markdown(outcome.stdout)
 
 
 def test_ansi_in_response_keys_and_messages_is_spelled_out(hostile: Hostile) -> None:
