@@ -204,7 +204,7 @@ def api_options(func: F) -> F:
         envvar="ROUTERCTL_TIMEOUT",
         default=30.0,
         show_default=True,
-        help="Seconds to wait for each API response. [env: ROUTERCTL_TIMEOUT]",
+        help="Total seconds for each API request, headers and body. [env: ROUTERCTL_TIMEOUT]",
     )(func)
     func = click.option(
         "--token-file",

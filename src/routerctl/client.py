@@ -1371,7 +1371,7 @@ class RouterClient:
         if not raw.body.strip():
             return None
         try:
-            return parse_json(raw.body)
+            data = parse_json(raw.body)
         except BoundsError as exc:
             problem = f"response is not valid JSON: {exc}"
         except json.JSONDecodeError as exc:
@@ -1386,6 +1386,12 @@ class RouterClient:
                 problem = f"expected JSON, got {content_type or 'no content type'}: {start!r}"
         except (ValueError, RecursionError) as exc:  # bad UTF-8, absurd nesting
             problem = f"response is not valid JSON: {type(exc).__name__}"
+        else:
+            # A server echoing a secret into data (a router description, a model name) must
+            # not put it into the files other modules write from that data.
+            if redact.holds_secret(raw.body.decode("utf-8", "replace")):
+                data = redact.scrub_tree(data)
+            return data
         raise ApiResponseError(method, display, raw.status, self._redact(problem))
 
     def _status_failure(self, raw: _Raw) -> _Failure:

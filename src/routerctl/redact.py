@@ -75,6 +75,36 @@ def scrub(text: str) -> str:
     return pattern.sub(MARK, text) if pattern is not None and text else text
 
 
+def holds_secret(text: str) -> bool:
+    pattern = _pattern
+    return pattern is not None and pattern.search(text) is not None
+
+
+def scrub_tree(value: Any) -> Any:
+    """A parsed JSON document with every registered secret scrubbed from its strings and keys,
+    in place where it can be: data from a server can end up in files other modules write
+    (imported router files, the price cache), so it is cleaned as it arrives."""
+    if isinstance(value, str):
+        return scrub(value)
+    stack: list[Any] = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                if isinstance(item, str):
+                    node[index] = scrub(item)
+                else:
+                    stack.append(item)
+        elif isinstance(node, dict):
+            for key in list(node):
+                item = node.pop(key)
+                clean = scrub(key) if isinstance(key, str) else key
+                node[clean] = scrub(item) if isinstance(item, str) else item
+                if not isinstance(item, str):
+                    stack.append(item)
+    return value
+
+
 def scrub_short(text: str, secret: str) -> str:
     """Scrub a secret that is too short to register (only reachable through the Python API):
     replaced only where it stands alone as a word, so "t" does not turn "test" into garbage."""

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from hostile.kit import CHAT, ROUTERS, Hostile, Reply, listing, live_router
+from hostile.kit import CHAT, MODELS, ROUTERS, Hostile, Reply, listing, live_router
 from routerctl import redact
 from routerctl.client import RouterClient
 from routerctl.errors import ApiError
@@ -184,3 +184,33 @@ def test_exceptions_carry_no_secret_in_str_or_repr(hostile: Hostile) -> None:
     # Raised after the client closed too: the registry outlives it.
     for text in (str(caught), repr(caught), caught.message, str(caught.args)):
         assert hostile.token not in text
+
+
+def test_import_writes_no_secret_a_server_echoed_into_a_live_router(hostile: Hostile) -> None:
+    echoed = live_router("u-2", "echo", description=f"made with {hostile.token}")
+    hostile.route("GET", ROUTERS, Reply(body=listing(live_router(), echoed)))
+    outcome = hostile.run("import", "echo")
+    hostile.expect_clean(outcome)
+    written = (hostile.root / "routers" / "echo.yaml").read_text(encoding="utf-8")
+    assert "made with [token]" in written
+    assert hostile.token not in written
+
+
+def test_the_price_cache_holds_no_secret_a_catalog_echoed(hostile: Hostile) -> None:
+    (hostile.root / "routerctl.yaml").write_text(
+        "traffic:\n  routers:\n    hostile:\n      requests_per_month: 10\n"
+        "      tasks: {chat: {share: 1}}\n      input_tokens: 1\n      output_tokens: 1\n",
+        encoding="utf-8",
+    )
+    model = {
+        "id": "openai-gpt-5-nano",
+        "name": hostile.token,
+        "pricing": {"input_price_per_million": 1, "output_price_per_million": 2},
+    }
+    hostile.route("GET", MODELS, Reply(body={"models": [model]}))
+    hostile.expect_clean(hostile.run("cost"))
+    cached = [
+        p.read_text(encoding="utf-8") for p in (hostile.root / ".cache").rglob("*") if p.is_file()
+    ]
+    assert cached  # the catalog was cached
+    assert all(hostile.token not in text for text in cached)
