@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, quote, urlsplit
 
-import httpcore
 import httpx
 from pydantic import ValidationError
 
@@ -622,18 +621,21 @@ def _left(timeout: float | None, error: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-class _DeadlineStream(httpcore.NetworkStream):
-    """A connection whose every read and write is cut to what is left of the request's
-    deadline, so the sum of them is bounded, not only each one."""
+class _DeadlineStream:
+    """A connection (httpcore's NetworkStream interface) whose every read and write is cut to
+    what is left of the request's deadline, so the sum of them is bounded, not only each one.
+    Duck-typed, and raising httpx's own timeouts, so httpcore is not imported here (it is
+    httpx's dependency, not ours)."""
 
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
+    def __init__(self, inner: Any) -> None:
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+        data: bytes = self._inner.read(max_bytes, _left(timeout, httpx.ReadTimeout))
+        return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _left(timeout, httpcore.WriteTimeout))
+        self._inner.write(buffer, _left(timeout, httpx.WriteTimeout))
 
     def close(self) -> None:
         self._inner.close()
@@ -643,9 +645,9 @@ class _DeadlineStream(httpcore.NetworkStream):
         ssl_context: Any,
         server_hostname: str | None = None,
         timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
+    ) -> _DeadlineStream:
         inner = self._inner.start_tls(
-            ssl_context, server_hostname, _left(timeout, httpcore.ConnectTimeout)
+            ssl_context, server_hostname, _left(timeout, httpx.ConnectTimeout)
         )
         return _DeadlineStream(inner)
 
@@ -653,8 +655,10 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self._inner.get_extra_info(info)
 
 
-class _DeadlineBackend(httpcore.NetworkBackend):
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+class _DeadlineBackend:
+    """httpcore's NetworkBackend interface, handing out _DeadlineStreams."""
+
+    def __init__(self, inner: Any) -> None:
         self._inner = inner
 
     def connect_tcp(
@@ -664,16 +668,16 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        timeout = _left(timeout, httpcore.ConnectTimeout)
+    ) -> _DeadlineStream:
+        timeout = _left(timeout, httpx.ConnectTimeout)
         return _DeadlineStream(
             self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
         )
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.NetworkStream:
-        timeout = _left(timeout, httpcore.ConnectTimeout)
+    ) -> _DeadlineStream:
+        timeout = _left(timeout, httpx.ConnectTimeout)
         return _DeadlineStream(self._inner.connect_unix_socket(path, timeout, socket_options))
 
     def sleep(self, seconds: float) -> None:
@@ -691,9 +695,7 @@ def _install_deadline(client: httpx.Client) -> int:
     for transport in transports:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
-        if isinstance(backend, httpcore.NetworkBackend) and not isinstance(
-            backend, _DeadlineBackend
-        ):
+        if hasattr(backend, "connect_tcp") and not isinstance(backend, _DeadlineBackend):
             pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
             installed += 1
     return installed
