@@ -56,16 +56,17 @@ class RouterctlGroup(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:
         from routerctl.redact import guarded_stdio
 
-        # Everything printed from here on, by routerctl or a library, passes the redaction
-        # boundary: known secrets scrubbed, control characters spelled out.
-        with guarded_stdio():
+        with guarded_stdio():  # all output: secrets scrubbed, control characters spelled out
             self._main(*args, **kwargs)
 
     def _main(self, *args: Any, **kwargs: Any) -> NoReturn:
+        from routerctl.errors import report_lines
+        from routerctl.redact import format_exception
+
         kwargs["standalone_mode"] = False
         argv = kwargs.get("args", args[0] if args else None)
-        argv = sys.argv[1:] if argv is None else argv
-        debug = "--debug" in argv or os.environ.get("ROUTERCTL_DEBUG") == "1"
+        debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+        debug = debug or os.environ.get("ROUTERCTL_DEBUG") == "1"
         try:
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:
@@ -77,53 +78,16 @@ class RouterctlGroup(click.Group):
         except click.ClickException as exc:
             exc.show()
             sys.exit(ExitCode.ERROR)
-        except RouterctlError as exc:
-            if debug:
-                _print_traceback(exc)
-            else:
-                _report_error(exc)
-            sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
-        except Exception as exc:  # a bug: still one scrubbed line, never a raw traceback
-            if debug:
-                _print_traceback(exc)
-            else:
-                from routerctl.redact import one_line
-
-                click.echo(
-                    f"routerctl: internal error: {type(exc).__name__}: {one_line(str(exc))} "
-                    "(a bug: run with --debug for the traceback and report it)",
-                    err=True,
-                )
-            sys.exit(ExitCode.ERROR)
+        except Exception as exc:  # RouterctlError, or a bug: scrubbed lines either way
+            # --debug prints the traceback here: Python's hook would print it past the boundary.
+            lines = [format_exception(exc).rstrip("\n")] if debug else report_lines(exc)
+            for line in lines:
+                click.echo(line, err=True)
+            sys.exit(exc.exit_code if isinstance(exc, RouterctlError) else ExitCode.ERROR)
         sys.exit(code if isinstance(code, int) else 0)
-
-
-def _print_traceback(exc: BaseException) -> None:
-    # Printed, not re-raised: Python's own hook would print after the streams are restored,
-    # past the redaction boundary.
-    from routerctl.redact import format_exception
-
-    click.echo(format_exception(exc), err=True, nl=False)
-
-
-def _report_error(exc: RouterctlError) -> None:
-    from routerctl.errors import ApplyError, SpecError
-
-    if isinstance(exc, SpecError):
-        for issue in exc.issues:
-            click.echo(issue.format(), err=True)
-        errors = sum(1 for i in exc.issues if i.severity == "error")
-        warnings = len(exc.issues) - errors
-        click.echo(f"routerctl: {_n(errors, 'error')}, {_n(warnings, 'warning')}", err=True)
-        return
-    if isinstance(exc, ApplyError):
-        # The per-router report was already printed; this is the closing line.
-        click.echo(f"routerctl: {exc}", err=True)
-        return
-    click.echo(f"routerctl: error: {exc}", err=True)
 
 
 def _n(count: int, word: str) -> str:
@@ -265,8 +229,8 @@ def _client(
 
 
 def _on_event(debug: bool) -> Callable[[str], None]:
-    """Client events: all of them with --debug; otherwise the waits long enough to notice."""
-    from routerctl.client import WaitNotice
+    """Client events: all with --debug, else the waits long enough to notice."""
+    from routerctl.pacing import WaitNotice
 
     def show(line: str) -> None:
         if isinstance(line, WaitNotice):

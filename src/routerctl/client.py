@@ -7,7 +7,6 @@ first one did not already happen.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import random
@@ -28,14 +27,7 @@ import httpx
 from pydantic import ValidationError
 
 from routerctl import redact
-from routerctl.bounds import (
-    BoundsError,
-    bounded_int,
-    header_number,
-    money,
-    parse_json,
-    retry_after_seconds,
-)
+from routerctl.bounds import BoundsError, bounded_int, bounded_prices, parse_json
 from routerctl.errors import (
     ApiAuthError,
     ApiConnectionError,
@@ -45,6 +37,22 @@ from routerctl.errors import (
     ConfigError,
 )
 from routerctl.models import ROUTERS_PATH, LiveRouter, RouteReply, RoutingCase
+from routerctl.pacing import (
+    ANNOUNCE_WAITS_OVER,
+    DEADLINE,
+    MAX_SINGLE_WAIT,
+    RESET_SLACK,
+    RateLimiter,
+    TimeoutErrors,
+    Turn,
+    WaitNotice,
+    as_int,
+    clock_time,
+    duration,
+    install_deadline,
+    parse_reset,
+    parse_retry_after,
+)
 
 DEFAULT_API_URL = "https://api.digitalocean.com"
 API_URL_ENV_VAR = "DIGITALOCEAN_API_URL"
@@ -60,11 +68,7 @@ PER_PAGE = 200  # the documented maximum; the server may still cap it lower
 MAX_PAGES = 1_000
 PAGE_SLACK = 2
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
-# No single wait (Retry-After, ratelimit-reset, pacing) is longer than this; a server asking for
-# more gets an error at once that names the time it asked for.
-MAX_SINGLE_WAIT = 300.0
-# Waits longer than this are announced through on_event as a WaitNotice.
-ANNOUNCE_WAITS_OVER = 2.0
+MAX_PRICE_PER_MILLION = 1_000_000.0  # catalog dollars per million tokens; the dearest is ~$150
 # A live router name routerctl can match safely: printable, no surrounding space, no line
 # break (fullmatch: `$` would let "triage-router\n" through).
 _NAME_END = rf"[^\s{redact.UNSAFE_CHARS}]"
@@ -73,10 +77,6 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Pacing starts when this many requests (beyond `parallelism`) are left in the window, so the
 # requests already in flight on other threads cannot push us over the limit.
 PACING_MARGIN = 2
-# ratelimit-reset has one-second resolution; waking exactly on it risks one more 429.
-RESET_SLACK = 0.5
-# Values of ratelimit-reset below this are delta-seconds (IETF draft style), above it epochs.
-_EPOCH_THRESHOLD = 1_000_000_000
 
 _SCOPES = "genai:read, genai:create, genai:update, genai:delete"
 _TOKEN_SOURCES = "--token-file, DIGITALOCEAN_TOKEN or DIGITALOCEAN_ACCESS_TOKEN"
@@ -285,162 +285,6 @@ class ClientStats:
             return out
 
 
-# --- header parsing ------------------------------------------------------------------------
-
-
-def _as_int(value: object) -> int | None:
-    """An integer from JSON or a header (gRPC-gateway APIs encode int64 as a string), within
-    int64; a longer digit string is not an integer here (no 4,300-digit int() call)."""
-    return bounded_int(value, low=-(2**63), high=2**63 - 1)
-
-
-def _parse_retry_after(value: str | None, now_epoch: float) -> float | None:
-    """Retry-After as seconds from now: either delta-seconds or an HTTP date (clamped)."""
-    return retry_after_seconds(value, now_epoch)
-
-
-def _parse_reset(value: str | None, now_epoch: float) -> float | None:
-    """ratelimit-reset as seconds from now. DigitalOcean sends a Unix epoch; small values are
-    taken as delta-seconds, which is what the IETF RateLimit draft sends. Clamped, so a
-    20-digit value is a long wait (refused by the caller), never an overflow."""
-    number = header_number(value)
-    if number is None:
-        return None
-    if number >= _EPOCH_THRESHOLD:
-        return max(0.0, number - now_epoch)
-    return number
-
-
-class _Turn(NamedTuple):
-    wait: float  # seconds to sleep first
-    why: str  # for the pacing event
-    reserved: bool  # False: sleep, then ask again (the budget may look different by then)
-
-
-class _RateLimiter:
-    """The rate-limit budget as last reported by the API, shared by every thread.
-
-    Each send reserves one request from `remaining`; each response corrects the estimate from
-    its headers, minus the requests still in flight (they may not be counted yet). When the
-    estimate falls to the low-water mark, sends are spaced evenly over the time left until
-    `ratelimit-reset`, so a long apply slows down instead of hitting 429.
-
-    DigitalOcean's window rolls (the reset is when the *oldest* request leaves it), so passing
-    the reset frees at least one request, maybe no more. After it, and after a Retry-After
-    wait, while the budget is low requests go one at a time, each waiting for the budget the
-    previous response reports, instead of all firing together. Times are `clock()` units;
-    epochs from headers are converted with `wall_clock()`.
-    """
-
-    def __init__(
-        self,
-        *,
-        low_water: int,
-        clock: Callable[[], float],
-        wall_clock: Callable[[], float],
-    ) -> None:
-        self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
-        self._low_water = low_water
-        self._clock = clock
-        self._wall_clock = wall_clock
-        self._limit: int | None = None
-        self._remaining: int | None = None  # None: never reported
-        self._reset_at: float | None = None  # None: unknown (or passed)
-        self._next_slot = 0.0
-        self._blocked_until = 0.0
-        self._in_flight = 0
-
-    def acquire(self) -> _Turn:
-        """Decide when the next request may go; reserve it when it is `reserved`."""
-        with self._changed:
-            while True:
-                now = self._clock()
-                if self._blocked_until > now:
-                    return _Turn(self._blocked_until - now, "the API asked to retry later", False)
-                if self._reset_at is not None and now >= self._reset_at:
-                    # Keep `remaining` as a lower bound: a rolling window may free only one.
-                    self._reset_at = None
-                    self._next_slot = 0.0
-                remaining = self._remaining
-                if remaining is None or remaining > self._low_water:
-                    return self._reserve(0.0, "")
-                if self._reset_at is None:
-                    # Low budget, reset unknown: one request at a time, and only once every
-                    # earlier reservation has been answered (they may use the freed slots).
-                    if self._in_flight == 0:
-                        return self._reserve(0.0, "")
-                    # Real blocking, but only until a response arrives (release always runs).
-                    self._changed.wait(timeout=1.0)
-                    continue
-                reset_in = self._reset_at - now
-                limit = f" of {self._limit}" if self._limit is not None else ""
-                why = (
-                    f"{max(remaining, 0)}{limit} requests left until the rate limit resets "
-                    f"in {reset_in:.1f} s"
-                )
-                if remaining <= 0:
-                    return _Turn(reset_in + RESET_SLACK, why, False)
-                slot = max(now, self._next_slot)
-                self._next_slot = slot + max(0.0, self._reset_at - slot) / remaining
-                return self._reserve(slot - now, why)
-
-    def _reserve(self, wait: float, why: str) -> _Turn:
-        # Called with the lock held.
-        if self._remaining is not None:
-            self._remaining -= 1
-        self._in_flight += 1
-        return _Turn(wait, why, True)
-
-    def release(self, headers: httpx.Headers | None, retry_after: float | None = None) -> None:
-        """A reserved request finished; learn the budget from its response headers, if any.
-
-        A 429's Retry-After is applied here, under the same lock as its headers: applied
-        later, another thread could read "0 left, reset in 60 s" in between and sleep until
-        the reset instead of the few seconds the API asked for."""
-        with self._changed:
-            self._in_flight -= 1
-            self._changed.notify_all()
-            if retry_after is not None:
-                self._block(retry_after)
-                return
-            if headers is None:
-                return
-            limit = _as_int(headers.get("ratelimit-limit"))
-            if limit is not None:
-                self._limit = limit
-            remaining = _as_int(headers.get("ratelimit-remaining"))
-            reset_in = _parse_reset(headers.get("ratelimit-reset"), self._wall_clock())
-            if remaining is None or reset_in is None:
-                return
-            reset_at = self._clock() + reset_in
-            estimate = remaining - self._in_flight
-            if (
-                self._remaining is None
-                or self._reset_at is None
-                or reset_at > self._reset_at + RESET_SLACK
-            ):
-                # First report, or the window moved on: the header supersedes our estimate.
-                self._remaining = estimate
-                self._reset_at = reset_at
-            else:
-                # Responses arrive out of order; the lowest figure for a window is the freshest.
-                self._remaining = min(self._remaining, estimate)
-
-    def block(self, seconds: float) -> None:
-        """The API said "retry after N s" (429): every thread waits, not just the one told,
-        and afterwards a single probe finds out how much budget there is."""
-        with self._changed:
-            self._block(seconds)
-
-    def _block(self, seconds: float) -> None:
-        # Called with the lock held.
-        self._blocked_until = max(self._blocked_until, self._clock() + seconds)
-        self._remaining = 0
-        self._reset_at = None
-        self._next_slot = 0.0
-
-
 # --- one request and its outcome -------------------------------------------------------------
 
 
@@ -517,32 +361,6 @@ def _keys(data: Mapping[str, Any]) -> str:
     return ", ".join(_one_line(str(k), 40) for k in sorted(map(str, data))[:8])
 
 
-class WaitNotice(str):
-    """An on_event line announcing a wait longer than ANNOUNCE_WAITS_OVER, for the user to see
-    without --debug: `waiting 8 s: rate limit, resets at 12:04:10 UTC`."""
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172_800:
-        return f"{seconds / 3600:.0f} h"
-    if seconds < 2 * 31_557_600:
-        return f"{seconds / 86400:.0f} days"
-    return f"{seconds / 31_557_600:,.0f} years"
-
-
-def _clock_time(epoch: float, seconds_ahead: float) -> str:
-    """When a wait ends, as UTC: a time of day within a day, else a date (if it has one)."""
-    try:
-        when = datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC)
-    except (OverflowError, ValueError, OSError):
-        return f"{_duration(seconds_ahead)} from now"
-    return when.strftime("%H:%M:%S UTC" if seconds_ahead < 86_400 else "%Y-%m-%d %H:%M UTC")
-
-
 def _describe(value: object) -> str:
     if value is None:
         return "null"
@@ -570,135 +388,8 @@ def _display(path: str, params: Mapping[str, Any] | None) -> str:
 
 def _page_of(url: str) -> int | None:
     values = parse_qs(urlsplit(url).query).get("page")
-    number = _as_int(values[0]) if values else None
+    number = as_int(values[0]) if values else None
     return number if number is not None and number > 0 else None
-
-
-# --- catalog prices ------------------------------------------------------------------------
-
-MAX_PRICE_PER_MILLION = 1_000_000.0  # dollars per million tokens; today's dearest is ~$150
-
-
-def _bounded_prices(model: dict[str, Any]) -> dict[str, Any]:
-    """The catalog entry with every `*_price_per_million` outside [0, MAX_PRICE_PER_MILLION]
-    (1e308, inf, negative, a 30-digit integer) replaced by a note saying so: cost.py then
-    reports the model as unpriced, naming why, instead of overflowing its arithmetic."""
-    stack: list[Any] = [model.get("pricing"), model.get("scaled_pricing")]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            for key, value in node.items():
-                if isinstance(value, dict | list):
-                    stack.append(value)
-                elif (
-                    str(key).endswith("_price_per_million")
-                    and value is not None
-                    and money(value, high=MAX_PRICE_PER_MILLION) is None
-                ):
-                    shown = _one_line(value if isinstance(value, str) else repr(value), 24)
-                    node[key] = (
-                        f"refused: {shown} is not a price between 0 and "
-                        f"{MAX_PRICE_PER_MILLION:,.0f} dollars per million tokens"
-                    )
-    return model
-
-
-# --- the total deadline of one request ------------------------------------------------------
-
-# The deadline of the request this thread is sending (time.monotonic()), or None.
-_DEADLINE = threading.local()
-
-
-def _left(timeout: float | None, error: type[Exception]) -> float | None:
-    deadline: float | None = getattr(_DEADLINE, "at", None)
-    if deadline is None:
-        return timeout
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise error("the total deadline for the request passed")
-    return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream:
-    """A connection (httpcore's NetworkStream interface) whose every read and write is cut to
-    what is left of the request's deadline, so the sum of them is bounded, not only each one.
-    Duck-typed, and raising httpx's own timeouts, so httpcore is not imported here (it is
-    httpx's dependency, not ours)."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        data: bytes = self._inner.read(max_bytes, _left(timeout, httpx.ReadTimeout))
-        return data
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _left(timeout, httpx.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: Any,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> _DeadlineStream:
-        inner = self._inner.start_tls(
-            ssl_context, server_hostname, _left(timeout, httpx.ConnectTimeout)
-        )
-        return _DeadlineStream(inner)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _DeadlineBackend:
-    """httpcore's NetworkBackend interface, handing out _DeadlineStreams."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> _DeadlineStream:
-        timeout = _left(timeout, httpx.ConnectTimeout)
-        return _DeadlineStream(
-            self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        )
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> _DeadlineStream:
-        timeout = _left(timeout, httpx.ConnectTimeout)
-        return _DeadlineStream(self._inner.connect_unix_socket(path, timeout, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-def _install_deadline(client: httpx.Client) -> int:
-    """Put _DeadlineBackend under the client's own transports (the default one and any proxy
-    mounts from the environment); returns how many. httpx offers no public hook for the
-    network backend, so this reaches into `_transport`/`_mounts`/`_pool`; test_hostile_time
-    fails if an httpx upgrade moves them (and _read_body still bounds the body meanwhile)."""
-    transports = [getattr(client, "_transport", None)]
-    transports += list(getattr(client, "_mounts", {}).values())
-    installed = 0
-    for transport in transports:
-        pool = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if hasattr(backend, "connect_tcp") and not isinstance(backend, _DeadlineBackend):
-            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
-            installed += 1
-    return installed
 
 
 # --- the client -----------------------------------------------------------------------------
@@ -758,7 +449,7 @@ class RouterClient:
         self._clock = clock
         self._wall_clock = wall_clock
         self._rng = rng if rng is not None else random.Random()
-        self._limiter = _RateLimiter(
+        self._limiter = RateLimiter(
             low_water=parallelism + PACING_MARGIN, clock=clock, wall_clock=wall_clock
         )
         self._http = httpx.Client(
@@ -777,7 +468,9 @@ class RouterClient:
             # turn a busy moment into PoolTimeout errors.
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=parallelism * 2),
         )
-        self.deadline_transports = _install_deadline(self._http)
+        self.deadline_transports = install_deadline(
+            self._http, TimeoutErrors(httpx.ConnectTimeout, httpx.ReadTimeout, httpx.WriteTimeout)
+        )
 
     def __repr__(self) -> str:
         return f"RouterClient(base_url={self.base_url!r})"
@@ -897,7 +590,10 @@ class RouterClient:
 
     def list_models(self) -> list[dict[str, Any]]:
         """The model catalog (`id`, `name`, `pricing`, ...), every page."""
-        return [_bounded_prices(item.data) for item in self._paginate(MODELS_PATH, "models")]
+        return [
+            bounded_prices(item.data, high=MAX_PRICE_PER_MILLION)
+            for item in self._paginate(MODELS_PATH, "models")
+        ]
 
     # --- helpers: shapes ----------------------------------------------------------------------
 
@@ -1040,7 +736,7 @@ class RouterClient:
     @staticmethod
     def _meta_total(data: Any) -> int | None:
         meta = data.get("meta") if isinstance(data, dict) else None
-        value = _as_int(meta.get("total")) if isinstance(meta, dict) else None
+        value = as_int(meta.get("total")) if isinstance(meta, dict) else None
         return None if value is None else max(value, 0)
 
     def _fetch_page(self, path: str, key: str, page: int) -> tuple[_Reply, str, list[_Item]]:
@@ -1056,9 +752,9 @@ class RouterClient:
         if page != 1 or not isinstance(data, dict):
             return []
         meta = data.get("meta")
-        if not isinstance(meta, dict) or _as_int(meta.get("page")) != page:
+        if not isinstance(meta, dict) or as_int(meta.get("page")) != page:
             return []
-        total_pages = _as_int(meta.get("pages"))
+        total_pages = as_int(meta.get("pages"))
         if total_pages is None or total_pages <= page or total_pages > self.max_pages:
             return []
         return [p for p in range(page + 1, total_pages + 1) if p not in fetched]
@@ -1122,11 +818,11 @@ class RouterClient:
         meta = meta if isinstance(meta, dict) else {}
         # Trust the server's own idea of the current page: if it ignores `page`, the loop
         # guard then stops us instead of silently collecting the same page again.
-        current = _as_int(meta.get("page")) or page
-        total_pages = _as_int(meta.get("pages"))
+        current = as_int(meta.get("page")) or page
+        total_pages = as_int(meta.get("pages"))
         if total_pages is not None and current < total_pages:
             return current + 1
-        total = _as_int(meta.get("total"))
+        total = as_int(meta.get("total"))
         if total is not None and on_page > 0 and so_far < total:
             return current + 1
         last_url = pages.get("last")
@@ -1141,14 +837,14 @@ class RouterClient:
         return redact.scrub(redact.scrub_short(text, self._token))
 
     def _until(self, seconds: float) -> str:
-        return _clock_time(self._wall_clock() + seconds, seconds)
+        return clock_time(self._wall_clock() + seconds, seconds)
 
     def _check_wait(self, seconds: float) -> str:
         """ "" when routerctl will wait `seconds`, else the note for the error raised instead."""
         if seconds <= MAX_SINGLE_WAIT:
             return ""
         return (
-            f"the API asks to wait {_duration(seconds)} (until {self._until(seconds)}), over "
+            f"the API asks to wait {duration(seconds)} (until {self._until(seconds)}), over "
             f"routerctl's {MAX_SINGLE_WAIT / 60:.0f}-minute limit for one wait; try again then"
         )
 
@@ -1295,7 +991,7 @@ class RouterClient:
             request = self._http.build_request(method, path, params=params, json=body)
             # One deadline for the whole exchange, headers and body: a per-read timeout alone
             # lets a server that drips a byte at a time hold the request forever.
-            _DEADLINE.at = time.monotonic() + self._timeout
+            DEADLINE.at = time.monotonic() + self._timeout
             try:
                 response = self._http.send(request, stream=True)
             except httpx.TransportError as exc:
@@ -1303,7 +999,7 @@ class RouterClient:
             try:
                 headers = response.headers
                 if response.status_code == 429:
-                    retry_after = _parse_retry_after(headers.get("retry-after"), self._wall_clock())
+                    retry_after = parse_retry_after(headers.get("retry-after"), self._wall_clock())
                 content = self._read_body(response, method, display)
             except httpx.TransportError as exc:
                 raise self._transport_failure(exc) from exc
@@ -1314,7 +1010,7 @@ class RouterClient:
             finally:
                 response.close()
         finally:
-            _DEADLINE.at = None
+            DEADLINE.at = None
             self._limiter.release(headers, retry_after)
         status = response.status_code
         self.stats.record_status(status)
@@ -1323,7 +1019,7 @@ class RouterClient:
             self._on_request(self._redact(f"{method} {display} → {status} ({elapsed_ms:.0f} ms)"))
         return _Raw(status, response.headers, content)
 
-    def _pace(self, turn: _Turn, method: str, display: str) -> None:
+    def _pace(self, turn: Turn, method: str, display: str) -> None:
         if turn.wait <= 0:
             return
         too_long = self._check_wait(turn.wait)
@@ -1343,7 +1039,7 @@ class RouterClient:
     def _read_body(self, response: httpx.Response, method: str, display: str) -> bytes:
         """The body, refusing anything over MAX_RESPONSE_BYTES whatever Content-Length says."""
         limit_mib = MAX_RESPONSE_BYTES // (1024 * 1024)
-        declared = _as_int(response.headers.get("content-length"))
+        declared = as_int(response.headers.get("content-length"))
         if declared is not None and declared > MAX_RESPONSE_BYTES:
             raise ApiResponseError(
                 method,
@@ -1355,7 +1051,7 @@ class RouterClient:
         size = 0
         for chunk in response.iter_bytes():
             # Also checked here for transports without the deadline backend (tests, custom).
-            deadline = getattr(_DEADLINE, "at", None)
+            deadline = getattr(DEADLINE, "at", None)
             if deadline is not None and time.monotonic() > deadline:
                 raise httpx.ReadTimeout("the total deadline for the request passed")
             size += len(chunk)
@@ -1432,12 +1128,12 @@ class RouterClient:
         """How long the server asked us to wait: Retry-After, or for a 429 with no budget
         left, until ratelimit-reset. None means "use backoff"."""
         now_epoch = self._wall_clock()
-        retry_after = _parse_retry_after(raw.headers.get("retry-after"), now_epoch)
+        retry_after = parse_retry_after(raw.headers.get("retry-after"), now_epoch)
         if retry_after is not None:
             return retry_after
         if raw.status == 429:
-            remaining = _as_int(raw.headers.get("ratelimit-remaining"))
-            reset_in = _parse_reset(raw.headers.get("ratelimit-reset"), now_epoch)
+            remaining = as_int(raw.headers.get("ratelimit-remaining"))
+            reset_in = parse_reset(raw.headers.get("ratelimit-reset"), now_epoch)
             if reset_in is not None and (remaining is None or remaining <= 0):
                 return reset_in + RESET_SLACK
         return None

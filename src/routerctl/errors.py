@@ -173,3 +173,25 @@ class PlanError(RouterctlError):
 
 class RoutingTestError(RouterctlError):
     """Routing tests could not be run."""
+
+
+def report_lines(exc: BaseException) -> list[str]:
+    """What the CLI prints on stderr for an error, without a traceback: every issue and a
+    count for invalid files, one line otherwise (an unexpected exception included: a bug
+    still gets one scrubbed line, and --debug shows its traceback)."""
+    if isinstance(exc, SpecError):
+        errors = sum(1 for i in exc.issues if i.severity == "error")
+        warnings = len(exc.issues) - errors
+        counts = f"{errors} error{'' if errors == 1 else 's'}, "
+        counts += f"{warnings} warning{'' if warnings == 1 else 's'}"
+        return [*(issue.format() for issue in exc.issues), f"routerctl: {counts}"]
+    if isinstance(exc, ApplyError):  # the per-router report was printed: the closing line
+        return [f"routerctl: {exc}"]
+    if isinstance(exc, RouterctlError):
+        return [f"routerctl: error: {exc}"]
+    from routerctl.redact import one_line
+
+    return [
+        f"routerctl: internal error: {type(exc).__name__}: {one_line(str(exc))} "
+        "(a bug: run with --debug for the traceback and report it)"
+    ]

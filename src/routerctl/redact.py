@@ -170,6 +170,29 @@ def one_line(value: object, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def md_code(text: str) -> str:
+    """A markdown code span no value can end early: its fence is longer than any run of
+    backticks in it; control characters (a newline would end a table row) are spelled out.
+    Inside a code span HTML is shown, not rendered. `|` is left to the table-cell escaper."""
+    text = inert(text)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence, pad = "`" * (longest + 1), " " if longest else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_text(text: str) -> str:
+    """Free text (a warning) in markdown: no HTML, no code span, one line."""
+    from html import escape
+
+    return escape(inert(text), quote=False).replace("`", "\\`")
+
+
+def html_text(text: str) -> str:
+    from html import escape
+
+    return escape(inert(text))
+
+
 def format_exception(exc: BaseException) -> str:
     """A traceback for --debug, scrubbed and made inert like any other output."""
     import traceback

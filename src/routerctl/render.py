@@ -1,9 +1,7 @@
 """Render plans and apply results as text, JSON or markdown. Pure functions returning strings:
 no echo, no clock, no terminal size. Colour is an explicit argument.
 
-Every value from a file or the API is made inert on its way out: control characters are
-spelled out (redact.inert) in text, and markdown escapes names so none can open HTML or end a
-code span. JSON is scrubbed of known secrets, as it becomes a saved plan.
+Values from files and the API are made inert on the way out (redact.inert, md_code, md_text).
 
 A router's change is built once as (kind, text) lines; the text renderer paints them by kind
 and the markdown renderer turns the kind into a first-column diff marker, which is the only
@@ -13,14 +11,16 @@ place GitHub's ```diff highlighting looks.
 from __future__ import annotations
 
 import difflib
-import html
 import json
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from routerctl.plan import Action, Change, FieldChange, Plan
+from routerctl.redact import html_text as _html
 from routerctl.redact import inert, scrub
+from routerctl.redact import md_code as _md_code
+from routerctl.redact import md_text as _md_text
 from routerctl.render_cost import format_cost_row
 
 if TYPE_CHECKING:
@@ -50,8 +50,7 @@ Paint = Callable[[str, str], str]
 
 def _painter(color: bool) -> Paint:
     def paint(kind: str, text: str) -> str:
-        # Each line is one line of data: escaping it whole, before the colour goes on, leaves
-        # routerctl's own codes as the only escape sequences in the output.
+        # Escaped before the colour goes on: our codes stay the only escape sequences.
         text = inert(text)
         return f"\x1b[{_COLORS[kind]}m{text}\x1b[0m" if color and kind else text
 
@@ -417,8 +416,7 @@ def _render_costs_text(costs: dict[str, Any]) -> list[str]:
 
 def render_plan_json(plan: Plan) -> str:
     """The versioned JSON plan (also the saved-plan format)."""
-    # inert() only rewrites characters json.dumps left raw inside strings (DEL, C1, bidi) as
-    # \u escapes of themselves: the document means the same and stays valid.
+    # inert() rewrites what json.dumps left raw in strings (DEL, C1, bidi) as \u escapes.
     text = json.dumps(plan.to_dict(), indent=2, ensure_ascii=False)
     return scrub(inert(text, lines=True)) + "\n"
 
@@ -428,26 +426,6 @@ def render_plan_json(plan: Plan) -> str:
 
 def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _md_code(text: str) -> str:
-    """A code span no value can end early: its fence is longer than any run of backticks in
-    it, and control characters (a newline would end the table row) are spelled out. Inside a
-    code span, HTML is shown, not rendered."""
-    text = inert(text)
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if longest else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _md_text(text: str) -> str:
-    """Free text (a warning) in markdown: no HTML, no code span, one line."""
-    return html.escape(inert(text), quote=False).replace("`", "\\`")
-
-
-def _html(text: str) -> str:
-    return html.escape(inert(text))
 
 
 def _action_text(change: Change) -> str:

@@ -43,13 +43,12 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from routerctl.cost import CostDelta, RouterCost, RouterReport, TaskCost, cost_delta_dict
-from routerctl.redact import inert
+from routerctl.redact import inert, md_code
 
 __all__ = [
     "FORMAT_VERSION",
@@ -348,11 +347,7 @@ def _md(text: str) -> str:
 
 
 def _code(text: str) -> str:
-    """A code span no value can end early (the fence outgrows any backtick run in it)."""
-    text = inert(text).replace("|", "\\|")
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    pad = " " if longest else ""
-    return f"{'`' * (longest + 1)}{pad}{text}{pad}{'`' * (longest + 1)}"
+    return md_code(text.replace("|", "\\|"))  # a table cell: the fence outgrows any ` run
 
 
 def render_cost_markdown(reports: Sequence[RouterReport], *, warnings: Sequence[str] = ()) -> str:
