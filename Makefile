@@ -1,4 +1,4 @@
-.PHONY: help install lock lock-upgrade lock-check test test-latest release-check lint typecheck unit demo docs bench reliability validate-examples clean
+.PHONY: help install lock lock-upgrade lock-check test test-latest release-check lint typecheck unit demo docs catalog bench reliability validate-examples clean
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -60,6 +60,9 @@ demo: install  ## emulator + validate -> plan -> apply -> plan (no changes)
 docs: install  ## regenerate docs/file-format.md from the schema, and schema/router.schema.json
 	$(PY) scripts/gen_docs.py
 	$(BIN)/routerctl schema > schema/router.schema.json
+
+catalog: install  ## regenerate the shipped model/preset snapshot from the API (needs a token)
+	$(PY) scripts/refresh_catalog.py
 
 bench: install  ## performance figures, written to bench/README.md
 	$(PY) bench/run_all.py

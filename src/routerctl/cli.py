@@ -202,6 +202,7 @@ def _client(
     timeout: float = 30.0,
 ) -> Iterator[RouterClient]:
     from routerctl.client import RouterClient, resolve_api_url, resolve_token
+    from routerctl.pacing import event_printer
 
     environ: dict[str, str] = dict(os.environ)
     token_env = project.token_env()
@@ -222,23 +223,10 @@ def _client(
         base_url=url,
         parallelism=parallelism,
         timeout=timeout,
-        on_event=_on_event(debug),
+        on_event=event_printer(_err, debug=debug),
         on_request=(lambda line: _err(f"debug: {line}")) if debug else None,
     ) as client:
         yield client
-
-
-def _on_event(debug: bool) -> Callable[[str], None]:
-    """Client events: all with --debug, else the waits long enough to notice."""
-    from routerctl.pacing import WaitNotice
-
-    def show(line: str) -> None:
-        if isinstance(line, WaitNotice):
-            _err(f"routerctl: {line}")
-        elif debug:
-            _err(f"debug: {line}")
-
-    return show
 
 
 def _load_desired(project: Project) -> LoadResult:
@@ -296,16 +284,16 @@ def validate(
     """
     import json
 
-    from routerctl.catalog import check_catalog
+    from routerctl.catalog import check_catalog, live_catalog, offline_catalog
 
     project = _project(directory, env, config)
     result = project.load(list(paths))
     issues: list[Issue] = list(result.issues)
+    catalog = offline_catalog()  # the shipped snapshot, or the cache of a newer live fetch
     if online and not result.errors:
         with _client(project, api_url, token_file, timeout=timeout) as client:
-            issues += check_catalog(
-                result.routers, client.list_models(), client.list_task_presets()
-            )
+            catalog = live_catalog(client.list_models, client.list_task_presets, strict=True)
+    issues += check_catalog(result.routers, catalog)
     issues.sort()
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity == "warning"]
@@ -417,6 +405,8 @@ def _stdin_is_tty() -> bool:
 @click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
+@click.option("--allow-unknown-models", is_flag=True, help="Apply model ids the catalog lacks.")
+@click.option("--force-in-use", is_flag=True, help="Delete/rename routers that agents use.")
 @api_options
 def apply(
     planfile: str | None,
@@ -429,6 +419,8 @@ def apply(
     parallelism: int,
     fmt: str,
     no_color: bool,
+    allow_unknown_models: bool,
+    force_in_use: bool,
     api_url: str | None,
     token_file: str | None,
     timeout: float,
@@ -447,7 +439,7 @@ def apply(
     """
     import json
 
-    from routerctl.apply import apply_plan, check_saved_plan
+    from routerctl.apply import apply_plan, check_before_apply, check_saved_plan
     from routerctl.errors import ApplyError, ConfigError
     from routerctl.plan import load_plan
     from routerctl.render import render_plan
@@ -472,6 +464,7 @@ def apply(
             if fmt == "json":
                 click.echo(json.dumps({"format_version": "1.0", "exit_code": 0, "outcomes": []}))
             return ExitCode.OK
+        check_before_apply(the_plan, client, allow_unknown_models, force_in_use)
         if not planfile and not auto_approve:
             if not _stdin_is_tty():
                 raise ConfigError(
@@ -615,7 +608,7 @@ def cost(
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--junit", type=click.Path(dir_okay=False), help="Also write a JUnit XML report.")
 @click.option("--parallelism", type=click.IntRange(1, 32), default=4, show_default=True)
-@click.option("--max-tokens", type=click.IntRange(1), default=16, show_default=True)
+@click.option("--max-tokens", type=click.IntRange(1), help="Reply token cap; overrides files.")
 @click.option(
     "--inference-url",
     envvar="DIGITALOCEAN_INFERENCE_URL",
@@ -632,7 +625,7 @@ def test_(
     fmt: str,
     junit: str | None,
     parallelism: int,
-    max_tokens: int,
+    max_tokens: int | None,
     inference_url: str | None,
     key_file: str | None,
 ) -> int:
@@ -650,9 +643,11 @@ def test_(
     """
     from pathlib import Path
 
+    from routerctl.catalog import offline_catalog
     from routerctl.client import InferenceClient, resolve_inference_url, resolve_model_key
     from routerctl.costplan import resolve_prices
     from routerctl.errors import ConfigError
+    from routerctl.pacing import event_printer
     from routerctl.routing_tests import (
         failed,
         render_junit,
@@ -677,9 +672,10 @@ def test_(
         base_url=resolve_inference_url(inference_url),
         max_tokens=max_tokens,
         parallelism=parallelism,
-        on_event=_on_event(_debug()),
+        on_event=event_printer(_err, debug=_debug()),
     ) as client:
-        reports = run_routing_tests(targets, client.route, parallelism=parallelism)
+        labels = offline_catalog().preset_names()  # a header may carry a display name
+        reports = run_routing_tests(targets, client.route, parallelism=parallelism, names=labels)
     # What the run spent, priced offline (cache or shipped file): no extra API call.
     costs = spend(reports, resolve_prices(fetch_models=None, prices_file=None))
     if fmt == "json":

@@ -61,6 +61,7 @@ TOKEN_ENV_VARS = ("DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN")
 TASK_PRESETS_PATH = f"{ROUTERS_PATH}/tasks/presets"
 ROUTER_PRESETS_PATH = f"{ROUTERS_PATH}/presets"
 MODELS_PATH = "/v2/gen-ai/models"
+AGENTS_PATH = "/v2/gen-ai/agents"
 
 PER_PAGE = 200  # the documented maximum; the server may still cap it lower
 # Absolute cap on the pages of one list (200,000 items at the documented page size); below it,
@@ -594,6 +595,10 @@ class RouterClient:
             bounded_prices(item.data, high=MAX_PRICE_PER_MILLION)
             for item in self._paginate(MODELS_PATH, "models")
         ]
+
+    def list_agents(self) -> list[dict[str, Any]]:
+        """Every agent (`uuid`, `name`, `model_router`, ...), every page: who uses a router."""
+        return [item.data for item in self._paginate(AGENTS_PATH, "agents")]
 
     # --- helpers: shapes ----------------------------------------------------------------------
 
@@ -1214,11 +1219,11 @@ class InferenceClient(RouterClient):
         *,
         key: str,
         base_url: str = DEFAULT_INFERENCE_URL,
-        max_tokens: int = 16,
+        max_tokens: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(token=key, base_url=base_url, **kwargs)
-        self.max_tokens = max_tokens
+        self.max_tokens = max_tokens  # overrides each case's max_completion_tokens
 
     def __repr__(self) -> str:
         return f"InferenceClient(base_url={self.base_url!r})"
@@ -1227,16 +1232,16 @@ class InferenceClient(RouterClient):
         return self
 
     def route(self, router_name: str, case: RoutingCase) -> RouteReply:
-        """Send one labelled prompt; a small max_tokens keeps a test run cheap."""
+        """Send one labelled prompt. A token cap goes out as `max_completion_tokens`
+        (DigitalOcean documents `max_tokens` as deprecated); without one, none is sent."""
         messages: list[dict[str, str]] = []
         if case.system:
             messages.append({"role": "system", "content": case.system})
         messages.append({"role": "user", "content": case.prompt})
-        body = {
-            "model": f"router:{router_name}",
-            "messages": messages,
-            "max_tokens": self.max_tokens,
-        }
+        body: dict[str, Any] = {"model": f"router:{router_name}", "messages": messages}
+        cap = self.max_tokens if self.max_tokens is not None else case.max_completion_tokens
+        if cap is not None:
+            body["max_completion_tokens"] = cap
         started = self._clock()
         # Retrying a completion costs a few tokens but changes nothing: safe to retry.
         reply = self._call("POST", "/chat/completions", body=body, idempotent=True)
@@ -1249,11 +1254,12 @@ class InferenceClient(RouterClient):
         raw_usage = data.get("usage")
         usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
         headers = reply.headers
-        # Server text, scrubbed and made one inert line before it reaches a report.
-        route = _one_line((headers.get(ROUTE_HEADER) if headers is not None else None), 255)
+        raw_route = headers.get(ROUTE_HEADER) if headers is not None else None
+        # Server text, scrubbed and made one inert line; "" = fallback, None = no header.
+        route = _one_line(raw_route, 255) if raw_route is not None else None
         model = _one_line(data.get("model"), 255)
         return RouteReply(
-            route=route or None,
+            route=route,
             model=model or None,
             prompt_tokens=_usage(usage.get("prompt_tokens")),
             completion_tokens=_usage(usage.get("completion_tokens")),

@@ -197,6 +197,18 @@ class WaitNotice(str):
     without --debug: `waiting 8 s: rate limit, resets at 12:04:10 UTC`."""
 
 
+def event_printer(write: Callable[[str], None], *, debug: bool) -> Callable[[str], None]:
+    """An on_event for the CLI: every event with --debug, else only the WaitNotices."""
+
+    def show(line: str) -> None:
+        if isinstance(line, WaitNotice):
+            write(f"routerctl: {line}")
+        elif debug:
+            write(f"debug: {line}")
+
+    return show
+
+
 def duration(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.0f} s"

@@ -17,10 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from routerctl.plan import Action, Change, FieldChange, Plan
-from routerctl.redact import html_text as _html
-from routerctl.redact import inert, scrub
-from routerctl.redact import md_code as _md_code
-from routerctl.redact import md_text as _md_text
+from routerctl.redact import html_text, inert, md_code, md_text, scrub
 from routerctl.render_cost import format_cost_row
 
 if TYPE_CHECKING:
@@ -115,7 +112,7 @@ def _split_path(field: FieldChange) -> tuple[str, str, str]:
 
 def _task_label(section: str, key: str, *, markdown: bool = False) -> str:
     kind = "task" if section == "tasks" else "preset"
-    return f"{kind} {_md_code(key) if markdown else _key(key)}"
+    return f"{kind} {md_code(key) if markdown else _key(key)}"
 
 
 # --- building one router's lines ---------------------------------------------------------------
@@ -430,16 +427,19 @@ def _md_cell(text: str) -> str:
 
 def _action_text(change: Change) -> str:
     if change.renamed_from:
-        return f"rename from {_md_code(change.renamed_from)}"
+        return f"rename from {md_code(change.renamed_from)}"
     return change.action.value
 
 
 def _table_row(change: Change) -> str:
     symbol = _SYMBOL[change.action]
-    name, action = _md_code(change.name), _action_text(change)
+    name, action = md_code(change.name), _action_text(change)
     if change.action is Action.DELETE:
         name, action = f"**{name}**", f"**{action}**"
-    return f"| {symbol} | {_md_cell(name)} | {_md_cell(action)} | {_md_cell(_what(change))} |"
+    what = _what(change)
+    if change.agents:  # agents use the router being deleted or renamed
+        what = f"**in use by {_plural(len(change.agents), 'agent')}**; {what}"
+    return f"| {symbol} | {_md_cell(name)} | {_md_cell(action)} | {_md_cell(what)} |"
 
 
 def _what(change: Change) -> str:
@@ -482,8 +482,8 @@ def _diff_block(change: Change) -> str:
     fence = "`" * max(3, longest + 1)
     action = change.action.value
     if change.renamed_from:
-        action = f"rename from <code>{_html(change.renamed_from)}</code>"
-    summary = f"{_SYMBOL[change.action]} <code>{_html(change.name)}</code> {action}"
+        action = f"rename from <code>{html_text(change.renamed_from)}</code>"
+    summary = f"{_SYMBOL[change.action]} <code>{html_text(change.name)}</code> {action}"
     if change.action is Action.DELETE:
         summary = f"<b>{summary}</b>"
     return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n</details>\n"
@@ -495,7 +495,7 @@ def _names_bullet(label: str, names: Sequence[str], room: int) -> tuple[str, int
     shown: list[str] = []
     used = len(head)
     for index, name in enumerate(names):
-        item = _md_code(name)
+        item = md_code(name)
         tail = len(f", … {len(names) - index} more") if index < len(names) - 1 else 0
         if used + len(item) + 2 + tail > room:
             left = len(names) - index
@@ -509,13 +509,13 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     """A pull-request comment: the summary table first (deletes in bold), warnings, then one
     collapsible diff per router. Stays under `limit` characters: when it would not, router
     details go first, then table rows (deletes kept longest), and a notice says so."""
-    footer = f"<sub>{_html(plan_header(plan))}</sub>\n"
+    footer = f"<sub>{html_text(plan_header(plan))}</sub>\n"
     notice_room = 400
     budget = limit - len(footer) - notice_room
     text = "\n".join(
         [
             MARKDOWN_MARKER,
-            f"### routerctl plan — {_md_code(plan.environment or 'default')}",
+            f"### routerctl plan — {md_code(plan.environment or 'default')}",
             "",
             f"**{plan.summary_line()}**",
             "",
@@ -546,7 +546,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
 
     warnings = [*plan.warnings, *(w for c in plan.changes for w in c.warnings)]
     for index, warning in enumerate(warnings):
-        block = f"> [!WARNING]\n> {_md_text(warning)}\n\n"
+        block = f"> [!WARNING]\n> {md_text(warning)}\n\n"
         if len(text) + len(block) > budget:
             left_out.append(_plural(len(warnings) - index, "warning"))
             break
@@ -570,7 +570,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         bullets.append(
             "- **Monthly cost**: "
             + "; ".join(
-                f"{_md_code(r['name'])} {_md_text(format_cost_row(r))}"
+                f"{md_code(r['name'])} {md_text(format_cost_row(r))}"
                 for r in plan.costs.get("routers", [])
             )
         )

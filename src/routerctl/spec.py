@@ -1009,8 +1009,8 @@ def _attach_test_files(
                 )
             )
             continue
-        data = doc.data.get("tests") if isinstance(doc.data, dict) else doc.data
-        loc: tuple[str | int, ...] = ("tests",) if isinstance(doc.data, dict) else ()
+        data, loc, problems = RoutingCase.read_tests_file(doc.data)
+        issues += [doc.issue((key,), message, code="bad-test") for key, message in problems]
         if not isinstance(data, list):
             issues.append(
                 doc.issue(

@@ -7,6 +7,7 @@ prints: warnings come back in the result, and the caller decides where they go.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -29,6 +30,8 @@ class LiveSource(Protocol):
     def base_url(self) -> str: ...
     def list_routers(self) -> list[LiveRouter]: ...
     def list_models(self) -> list[dict[str, Any]]: ...
+    def list_task_presets(self) -> list[dict[str, Any]]: ...
+    def list_agents(self) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,12 @@ def plan_project(
     prune: bool = False,
     strict: bool = False,
 ) -> PlanResult:
-    """Load the files, read the live routers, diff them, and add costs when the project
-    has a traffic profile."""
+    """Load the files, read the live routers, diff them, put the live catalog's problems
+    (unknown model ids and preset slugs) first among the plan's warnings, name the agents
+    that use each router being deleted or renamed, and add costs when the project has a
+    traffic profile."""
+    from routerctl.catalog import live_catalog, plan_warnings
+    from routerctl.dependencies import annotate_plan
     from routerctl.diff import compute_plan
 
     loaded = load_desired(project, strict=strict)
@@ -83,6 +90,15 @@ def plan_project(
         environment=project.environment,
         api_url=live_source.base_url,
     )
+    wanted = set(targets)
+    checked = [
+        r
+        for r in loaded.routers
+        if not wanted or r.spec.name in wanted or wanted.intersection(r.spec.renamed_from)
+    ]
+    catalog = live_catalog(live_source.list_models, live_source.list_task_presets)
+    plan = dataclasses.replace(plan, warnings=(*plan_warnings(checked, catalog), *plan.warnings))
+    plan = annotate_plan(plan, live_source.list_agents)
     notes: list[str] = []
     plan = _with_costs(project, plan, live_source.list_models, notes.append)
     return PlanResult(
