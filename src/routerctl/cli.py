@@ -202,7 +202,6 @@ def _client(
     timeout: float = 30.0,
 ) -> Iterator[RouterClient]:
     from routerctl.client import RouterClient, resolve_api_url, resolve_token
-    from routerctl.pacing import event_printer
 
     environ: dict[str, str] = dict(os.environ)
     token_env = project.token_env()
@@ -223,10 +222,16 @@ def _client(
         base_url=url,
         parallelism=parallelism,
         timeout=timeout,
-        on_event=event_printer(_err, debug=debug),
+        on_event=_events(),
         on_request=(lambda line: _err(f"debug: {line}")) if debug else None,
     ) as client:
         yield client
+
+
+def _events() -> Callable[[str], None]:
+    from routerctl.pacing import event_printer
+
+    return event_printer(_err, debug=_debug())
 
 
 def _load_desired(project: Project) -> LoadResult:
@@ -647,7 +652,6 @@ def test_(
     from routerctl.client import InferenceClient, resolve_inference_url, resolve_model_key
     from routerctl.costplan import resolve_prices
     from routerctl.errors import ConfigError
-    from routerctl.pacing import event_printer
     from routerctl.routing_tests import (
         failed,
         render_junit,
@@ -672,7 +676,7 @@ def test_(
         base_url=resolve_inference_url(inference_url),
         max_tokens=max_tokens,
         parallelism=parallelism,
-        on_event=event_printer(_err, debug=_debug()),
+        on_event=_events(),
     ) as client:
         labels = offline_catalog().preset_names()  # a header may carry a display name
         reports = run_routing_tests(targets, client.route, parallelism=parallelism, names=labels)
