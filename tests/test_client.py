@@ -1011,7 +1011,8 @@ def test_pacing_spreads_the_last_requests_over_the_window(
 def test_no_pacing_while_the_budget_is_ample(
     api: respx.MockRouter, make_client: Callable[..., RouterClient], fake_time: FakeTime
 ) -> None:
-    budget = BudgetApi(fake_time, limit=250, window=60)
+    # DigitalOcean's quota: 5,000 an hour (so a burst limit of 250 a minute, half of it at once).
+    budget = BudgetApi(fake_time, limit=5000, window=3600, rolling=True)
     api.get(f"{ROUTERS}/u1").mock(
         side_effect=lambda request: budget.respond({"model_router": router_json("u1", "a")})
     )

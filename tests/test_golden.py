@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from routerctl.diff import compute_plan
-from routerctl.errors import PlanError
+from routerctl.errors import ConfigError, PlanError
 from routerctl.models import LiveRouter, RouterSpec
 from routerctl.plan import Plan, load_plan, save_plan
 from routerctl.render import render_plan, render_plan_json, render_plan_markdown
@@ -235,7 +235,7 @@ def test_save_plan_replaces_atomically_and_leaves_no_temp_files(tmp_path: Path) 
 def test_save_plan_failure_leaves_no_temp_file(tmp_path: Path) -> None:
     target = tmp_path / "taken"
     target.mkdir()
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(ConfigError, match="cannot write plan file: it exists and is not a regular"):
         save_plan(Plan(), target)
     assert [p.name for p in tmp_path.iterdir()] == ["taken"]
 

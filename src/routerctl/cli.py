@@ -739,10 +739,10 @@ def import_(
         all_routers=all_routers,
         directory=project.router_dir,
         force=force,
-        managed=declared_names(project.router_dir),
+        managed=declared_names(project.router_dir, root=project.root),
         base_name=overlay.base_name if overlay is not None else lambda name: name,
     )
-    write_files(files)
+    write_files(files, root=project.root)
     for item in files:
         click.echo(f"wrote {item.path}")
         for warning in item.warnings:
@@ -790,7 +790,7 @@ def fmt_(
     if not paths and overlay is not None and overlay.directory is not None:
         targets.append(str(overlay.directory))
     check = check or show_diff
-    result = format_paths(targets, check=check)
+    result = format_paths(targets, check=check, root=project.root)
     for item in result.files:
         if item.changed:
             click.echo(item.diff() if show_diff else item.path, nl=not show_diff)
@@ -809,17 +809,17 @@ def fmt_(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Persist here.")
-@click.option("--rate-limit", type=click.IntRange(1), help="Requests per minute before 429.")
+@click.option("--rate-limit", "rate_limit_per_minute", type=click.IntRange(1), help="Burst/min.")
+@click.option("--hourly-limit", "rate_limit_per_hour", type=click.IntRange(1), help="Quota/hour.")
 @click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Added latency.")
 @click.option("--summary-list", is_flag=True, help="List responses carry summaries only.")
-def emulator(
-    host: str,
-    port: int,
-    state_file: str | None,
-    rate_limit: int | None,
-    latency_ms: float,
-    summary_list: bool,
-) -> None:
+# Behaviour the API does not document; defaults are the reading hardest on a client (README).
+@click.option("--unique-names", is_flag=True, help="409 on a duplicate name.")
+@click.option("--regions-check/--no-regions-check", default=True, help='Only ["all"] regions.')
+@click.option("--put", "put_semantics", type=click.Choice(["full", "merge", "replace"]))
+@click.option("--default-prefer", type=click.Choice(["none", "cheapest", "fastest"]))
+@click.option("--list-lag", "list_lag_seconds", type=click.FloatRange(0, 86400), default=0.0)
+def emulator(host: str, **options: Any) -> None:
     """Run a local stand-in for the DigitalOcean router API (and the inference route).
 
     \b
@@ -829,21 +829,17 @@ def emulator(
     """
     import logging
 
-    from routerctl.emulator import Emulator
+    from routerctl.emulator import Emulator, EmulatorError
 
     # The emulator logs one line per request; show them to the person running it.
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    server = Emulator(
-        host=host,
-        port=port,
-        state_file=state_file,
-        rate_limit_per_minute=rate_limit,
-        latency_ms=latency_ms,
-        summary_list=summary_list,
-    )
+    try:
+        server = Emulator(host=host, **{k: v for k, v in options.items() if v is not None})
+        server.start()
+    except EmulatorError as exc:
+        raise RouterctlError(f"emulator: {exc}") from None
     if host not in ("127.0.0.1", "localhost", "::1"):
         _err(f"warning: binding {host}: the emulator accepts any token; keep it off networks")
-    server.start()
     _err(f"routerctl emulator listening on {server.url} (Ctrl-C to stop)")
     click.echo(server.url)
     try:

@@ -19,15 +19,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from importlib import metadata
-from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 from pydantic import ValidationError
 
-from routerctl import redact
-from routerctl.bounds import BoundsError, bounded_int, bounded_prices, parse_json
+from routerctl import fsio, pacing, redact
+from routerctl.bounds import (
+    BoundsError,
+    bounded_int,
+    bounded_prices,
+    parse_json,
+)
 from routerctl.errors import (
     ApiAuthError,
     ApiConnectionError,
@@ -146,15 +150,10 @@ def resolve_token(
     DIGITALOCEAN_ACCESS_TOKEN. Empty variables count as unset (Terraform's rule)."""
     env = os.environ if environ is None else environ
     if token_file is not None:
-        try:
-            with open(token_file, encoding="utf-8") as handle:
-                text = handle.read(65536)
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read token file {token_file}: {exc.strerror or type(exc).__name__}"
-            ) from exc
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"token file {token_file} is not UTF-8 text") from exc
+        try:  # fsio: regular file, bounded, a FIFO never blocks (issue 14)
+            text = fsio.read_text(token_file, limit=fsio.SECRET_LIMIT, what="token file")
+        except fsio.FileProblem as exc:
+            raise ConfigError(f"cannot read token file {token_file}: {exc.detail}") from None
         _register_file_text(text)
         token = text.strip()
         if not token:
@@ -1025,14 +1024,11 @@ class RouterClient:
         return _Raw(status, response.headers, content)
 
     def _pace(self, turn: Turn, method: str, display: str) -> None:
-        if turn.wait <= 0:
-            return
-        too_long = self._check_wait(turn.wait)
-        if too_long:
-            raise ApiConnectionError(method, display, f"not sent: {turn.why}; {too_long}")
-        self.stats.record_pacing_wait()
-        self._emit(f"pacing: {turn.why}; waiting {turn.wait:.1f} s before {method} {display}")
-        self._wait(turn.wait, f"rate limit, {method} {display} at {self._until(turn.wait)}")
+        pacing.refuse_long_wait(turn.wait, turn.why, f"{method} {display}", self._wall_clock())
+        if turn.wait > 0:
+            self.stats.record_pacing_wait()
+            self._emit(f"pacing: {turn.why}; waiting {turn.wait:.1f} s before {method} {display}")
+            self._wait(turn.wait, f"rate limit, {method} {display} at {self._until(turn.wait)}")
 
     def _transport_failure(self, exc: httpx.TransportError) -> _TransportFailure:
         self.stats.record_connection_error()
@@ -1176,10 +1172,11 @@ def resolve_model_key(
     GRADIENT_MODEL_ACCESS_KEY. It is a secret exactly like the API token."""
     env = os.environ if environ is None else environ
     if key_file:
-        try:
-            text = Path(key_file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read the model access key file {key_file}: {exc}") from None
+        try:  # fsio: regular file, bounded, a FIFO never blocks (issue 14)
+            text = fsio.read_text(key_file, limit=fsio.SECRET_LIMIT, what="key file")
+        except fsio.FileProblem as exc:
+            where = f"the model access key file {key_file}"
+            raise ConfigError(f"cannot read {where}: {exc.detail}") from None
         _register_file_text(text)
         key = text.strip()
         if not key:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from routerctl import fsio
 from routerctl.errors import ConfigError, SpecError
 from routerctl.models import PREFER_VALUES, LiveConfig, LiveRouter, RouterSpec, policy_label
-from routerctl.spec import check_router, dump_yaml, parse_document
+from routerctl.spec import check_router, dump_yaml, parse_document, read_document
 
 SCHEMA_HEADER = "# yaml-language-server: $schema=../schema/router.schema.json"
 
@@ -146,29 +147,55 @@ def _unwritable(router: LiveRouter) -> str:
     return ""
 
 
-def write_files(files: Sequence[ImportedFile]) -> None:
+def write_files(files: Sequence[ImportedFile], *, root: str | Path | None = None) -> None:
+    """Write each file atomically. Every target is checked before the first is written, so a
+    symlink (even a dangling one, which `exists()` misses) stops the import before it starts."""
     for item in files:
-        item.path.parent.mkdir(parents=True, exist_ok=True)
-        item.path.write_text(item.text, encoding="utf-8")
+        if item.path.is_symlink():
+            raise fsio.FileProblem(
+                str(item.path),
+                "cannot write router file: it is a symlink, and routerctl never writes through "
+                "one; nothing imported",
+                "symlink",
+            )
+        if root is not None and fsio.leaves(item.path.parent, root):
+            raise fsio.FileProblem(
+                str(item.path),
+                "cannot write router file: its directory leads outside the project through a "
+                "symlink; nothing imported",
+                "symlink-outside",
+            )
+    for item in files:
+        fsio.atomic_write(item.path, item.text, what="router file", root=root, make_parents=True)
 
 
-def declared_names(directory: Path) -> dict[str, str]:
-    """Router names already declared by files in `directory` (best effort: unreadable files
-    are skipped here; validate reports them)."""
-    from routerctl.spec import find_router_files, read_document
+def declared_names(directory: Path, *, root: str | Path | None = None) -> dict[str, str]:
+    """Router names already declared by files in `directory`. A file that cannot be read at
+    all is an error (SpecError): its router would look undeclared and be imported twice.
+    Files that read but do not parse are skipped here; validate reports them."""
+    from routerctl.discover import scan_router_files
 
     if not directory.is_dir():
         return {}
     try:
-        routers, _ = find_router_files([directory])
+        routers, _, issues = scan_router_files([directory], root=root)
     except ConfigError:
         return {}
     names: dict[str, str] = {}
     for path in routers:
         try:
-            data = read_document(path).data
-        except SpecError:
+            data = read_document(path, root=root).data
+        except SpecError as exc:
+            issues += [i for i in exc.issues if i.code in _UNREADABLE]
             continue
         if isinstance(data.get("name"), str):
             names.setdefault(data["name"], str(path))
+    if issues:
+        raise SpecError(issues)
     return names
+
+
+# fsio's codes: the file was never read, as opposed to read and found invalid.
+_UNREADABLE = frozenset(
+    {"io", "not-regular", "symlink-dangling", "symlink-loop", "symlink-outside", "file-too-large"}
+)

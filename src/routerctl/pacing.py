@@ -1,9 +1,18 @@
-"""Time bounds for the client: the rate-limit budget and its pacing, the waits servers ask
-for (read with bounds, capped, and announced), and a total deadline per request.
+"""Pacing rules the client adds to what the `ratelimit-*` headers say (reference §3.5).
 
-No I/O of its own and no httpx import (client.py is httpx's one home): the deadline backend
-wraps whatever network backend httpx's transport uses, and raises the timeout classes the
-client passes in.
+The headers report only DigitalOcean's hourly quota (5,000, rolling). The per-minute burst limit
+(250) is documented as 5% of it and shows only as 429 + Retry-After, so the client keeps to it on
+its own: `BurstSchedule` is a GCRA schedule in which half of the burst limit (less the requests
+that may be in flight) may go at once and the rest are spaced evenly. No 60 s window then holds
+more than the burst limit, and a long run is spread instead of stalled. A quota so small that no
+burst room is left beyond the requests in flight gets the hourly rule only.
+
+Every pacing wait is bounded: `refuse_long_wait` turns a wait over MAX_PACING_WAIT into an
+error that names when to run again (a spent hourly quota can take most of an hour to free one
+request), and `spread` caps the courtesy spacing of the last requests before a reset.
+
+Also here: how waits are announced (WaitNotice, event_printer) and the total deadline of one
+request (DeadlineBackend under httpx's transport; no httpx import, client.py is its home).
 """
 
 from __future__ import annotations
@@ -15,16 +24,75 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from routerctl.bounds import bounded_int, header_number, retry_after_seconds
+from routerctl.errors import ApiError
 
-# No single wait (Retry-After, ratelimit-reset, pacing) is longer than this; a server asking for
-# more gets an error at once that names the time it asked for.
-MAX_SINGLE_WAIT = 300.0
-# Waits longer than this are announced through on_event as a WaitNotice.
-ANNOUNCE_WAITS_OVER = 2.0
+BURST_SHARE = 0.05  # 250 a minute of 5,000 an hour
+BURST_WINDOW = 60.0
+MAX_PACING_WAIT = 300.0
+# Spreading the last requests before the reset is a courtesy (they will be admitted): never
+# more than this per request.
+MAX_SPREAD_WAIT = 30.0
 # ratelimit-reset has one-second resolution; waking exactly on it risks one more 429.
 RESET_SLACK = 0.5
 # Values of ratelimit-reset below this are delta-seconds (IETF draft style), above it epochs.
 _EPOCH_THRESHOLD = 1_000_000_000
+
+
+class BurstSchedule:
+    """When the next send may go under the burst limit. Not thread safe: the caller's lock."""
+
+    def __init__(self) -> None:
+        self._tat = 0.0  # GCRA's theoretical arrival time of the next send
+
+    def slot(self, earliest: float, quota: int | None, in_flight_room: int) -> tuple[float, str]:
+        """The earliest send time at or after `earliest` that keeps to the burst limit derived
+        from the hourly `quota`, and the reason when it is later; records the send."""
+        if quota is None:
+            return earliest, ""
+        burst = int(quota * BURST_SHARE)
+        room = burst - in_flight_room
+        if room < 2:
+            return earliest, ""
+        at_once = room // 2
+        interval = BURST_WINDOW / (room - at_once)
+        send = max(earliest, self._tat - (at_once - 1) * interval)
+        self._tat = max(self._tat, send) + interval
+        why = f"spreading requests under the API's burst limit of {burst} a minute"
+        return send, why if send > earliest else ""
+
+    def turn(
+        self, now: float, wait: float, why: str, quota: int | None, in_flight_room: int
+    ) -> tuple[float, str]:
+        """(wait, why) for a send the hourly rule would let go after `wait`: later, with the
+        burst reason, when the burst limit needs it; records the send."""
+        send, burst_why = self.slot(now + wait, quota, in_flight_room)
+        return (send - now, burst_why) if burst_why else (wait, why)
+
+
+def spread(time_left: float, remaining: int) -> float:
+    """The spacing of the last `remaining` requests over `time_left`, capped: they will be
+    admitted, so spreading them is a courtesy worth a bounded wait only."""
+    return max(0.0, min(time_left / remaining, MAX_SPREAD_WAIT))
+
+
+def refuse_long_wait(wait: float, why: str, what: str, now_epoch: float) -> None:
+    """Raise ApiError (nothing was sent) for a pacing wait over MAX_PACING_WAIT."""
+    if wait <= MAX_PACING_WAIT:
+        return
+    try:
+        until = time.strftime("%H:%M:%S UTC", time.gmtime(now_epoch + wait))
+    except (OverflowError, OSError, ValueError):  # a wait of centuries
+        until = "the time the API names"
+    raise ApiError(
+        f"{what}: not sent: {why}; the rate limit would need a {wait:.0f} s wait, over the "
+        f"{MAX_PACING_WAIT:.0f} s routerctl waits at most; run again after {until}"
+    )
+
+
+# Waits longer than this are announced through on_event as a WaitNotice.
+ANNOUNCE_WAITS_OVER = 2.0
+# No single wait taken from the server (Retry-After, ratelimit-reset) is longer than this either.
+MAX_SINGLE_WAIT = MAX_PACING_WAIT
 
 
 class TimeoutErrors(NamedTuple):
@@ -33,7 +101,7 @@ class TimeoutErrors(NamedTuple):
     write: type[Exception]
 
 
-# --- headers ---------------------------------------------------------------------------------
+# --- the rate-limit budget (moved from client.py, which is at its line cap) ---------------
 
 
 def as_int(value: object) -> int | None:
@@ -49,14 +117,12 @@ def parse_retry_after(value: str | None, now_epoch: float) -> float | None:
 
 def parse_reset(value: str | None, now_epoch: float) -> float | None:
     """ratelimit-reset as seconds from now. DigitalOcean sends a Unix epoch; small values are
-    taken as delta-seconds, which is what the IETF RateLimit draft sends. Clamped, so a
-    20-digit value is a long wait (refused by the caller), never an overflow."""
+    taken as delta-seconds (the IETF RateLimit draft). Clamped: a 20-digit value is a long wait
+    (refused), never an overflow."""
     number = header_number(value)
     if number is None:
         return None
-    if number >= _EPOCH_THRESHOLD:
-        return max(0.0, number - now_epoch)
-    return number
+    return max(0.0, number - now_epoch) if number >= _EPOCH_THRESHOLD else number
 
 
 class Turn(NamedTuple):
@@ -66,18 +132,16 @@ class Turn(NamedTuple):
 
 
 class RateLimiter:
-    """The rate-limit budget as last reported by the API, shared by every thread.
-
-    Each send reserves one request from `remaining`; each response corrects the estimate from
-    its headers, minus the requests still in flight (they may not be counted yet). When the
+    """The rate-limit budget as last reported by the API (the hourly quota), shared by every
+    thread; the per-minute burst limit, which no header reports, is py's. Each send
+    reserves one request from `remaining`; each response corrects the estimate from its
+    headers, minus the requests still in flight (they may not be counted yet). When the
     estimate falls to the low-water mark, sends are spaced evenly over the time left until
     `ratelimit-reset`, so a long apply slows down instead of hitting 429.
 
-    DigitalOcean's window rolls (the reset is when the *oldest* request leaves it), so passing
-    the reset frees at least one request, maybe no more. After it, and after a Retry-After
-    wait, while the budget is low requests go one at a time, each waiting for the budget the
-    previous response reports, instead of all firing together. Times are `clock()` units;
-    epochs from headers are converted with `wall_clock()`.
+    DigitalOcean's window rolls (the reset is when the *oldest* request leaves it): passing it
+    frees one request, maybe no more. After it, and after a Retry-After wait, a low budget goes
+    one request at a time, each waiting for the previous response. Times are `clock()` units.
     """
 
     def __init__(
@@ -98,6 +162,7 @@ class RateLimiter:
         self._next_slot = 0.0
         self._blocked_until = 0.0
         self._in_flight = 0
+        self._burst = BurstSchedule()
 
     def acquire(self) -> Turn:
         """Decide when the next request may go; reserve it when it is `reserved`."""
@@ -112,12 +177,12 @@ class RateLimiter:
                     self._next_slot = 0.0
                 remaining = self._remaining
                 if remaining is None or remaining > self._low_water:
-                    return self._reserve(0.0, "")
+                    return self._reserve(now, 0.0, "")
                 if self._reset_at is None:
                     # Low budget, reset unknown: one request at a time, and only once every
                     # earlier reservation has been answered (they may use the freed slots).
                     if self._in_flight == 0:
-                        return self._reserve(0.0, "")
+                        return self._reserve(now, 0.0, "")
                     # Real blocking, but only until a response arrives (release always runs).
                     self._changed.wait(timeout=1.0)
                     continue
@@ -130,11 +195,12 @@ class RateLimiter:
                 if remaining <= 0:
                     return Turn(reset_in + RESET_SLACK, why, False)
                 slot = max(now, self._next_slot)
-                self._next_slot = slot + max(0.0, self._reset_at - slot) / remaining
-                return self._reserve(slot - now, why)
+                self._next_slot = slot + spread(self._reset_at - slot, remaining)
+                return self._reserve(now, slot - now, why)
 
-    def _reserve(self, wait: float, why: str) -> Turn:
+    def _reserve(self, now: float, wait: float, why: str) -> Turn:
         # Called with the lock held.
+        wait, why = self._burst.turn(now, wait, why, self._limit, self._low_water)
         if self._remaining is not None:
             self._remaining -= 1
         self._in_flight += 1

@@ -10,15 +10,15 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-import os
-import tempfile
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from routerctl.bounds import BoundsError, parse_json, shape_problem
+from routerctl import fsio
+from routerctl.bounds import shape_problem
 from routerctl.errors import PlanError
-from routerctl.redact import one_line, scrub
+from routerctl.redact import scrub
 
 FORMAT_VERSION = "1.0"
 
@@ -199,51 +199,96 @@ def fingerprint(uuid: str, state: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
+# 1,000 changed routers make a plan of about 3 MB; a file many times that is not a plan.
+MAX_PLAN_BYTES = 64 * 1024 * 1024
+MAX_PLAN_INT_DIGITS = 24  # plans hold counts and indexes, never a number near 10**24
+
+
 def save_plan(plan: Plan, path: str | Path) -> None:
     """Write the plan as JSON, atomically (a half-written plan must never be applied)."""
-    target = Path(path)
     text = json.dumps(plan.to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
     text = scrub(text)  # a server that echoed a secret into a name must not put it on disk
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    fsio.atomic_write(path, text, what="plan file")
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+def _parse_int(text: str) -> int:
+    if len(text) > MAX_PLAN_INT_DIGITS:
+        raise _BadNumber(f"a {len(text):,}-digit number")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _BadNumber(f"the out-of-range number {text[:40]}")
+    return value
+
+
+def _parse_constant(text: str) -> Any:
+    raise _BadNumber(f"{text}, which JSON does not allow")
+
+
+def parse_plan_json(text: str, name: str) -> Any:
+    """json.loads with the plan file's bounds: integers of at most MAX_PLAN_INT_DIGITS digits,
+    finite floats, no NaN/Infinity, nesting the interpreter can decode. PlanError otherwise."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return json.loads(
+            text,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_parse_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise PlanError(
+            f"{name}:{exc.lineno}: not a plan file (invalid JSON: {exc.msg}); "
+            "create one with `routerctl plan --out FILE`"
+        ) from None
+    except _BadNumber as exc:
+        raise PlanError(
+            f"{name}: damaged plan file (it holds {exc}); re-run `routerctl plan --out`"
+        ) from None
+    except RecursionError:
+        raise PlanError(
+            f"{name}: damaged plan file (JSON nested too deeply); re-run `routerctl plan --out`"
+        ) from None
+
+
+def _printable(value: Any, limit: int = 20) -> str:
+    """A value from the file, shortened and with control characters replaced, for messages."""
+    return "".join(c if c.isprintable() else "?" for c in str(value)[:limit])
 
 
 def load_plan(path: str | Path) -> Plan:
     """Read a saved plan; PlanError with a one-line reason if it is not one we can apply."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"{path}: cannot read saved plan: {exc}") from None
-    try:
-        data = parse_json(text)  # size, depth and digit limits: a saved plan is input too
-    except BoundsError as exc:
-        raise PlanError(
-            f"{path}: not a plan file ({exc}); create one with `routerctl plan --out FILE`"
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise PlanError(
-            f"{path}:{exc.lineno}: not a plan file (invalid JSON: {exc.msg}); "
-            "create one with `routerctl plan --out FILE`"
-        ) from None
+        text = fsio.read_text(path, limit=MAX_PLAN_BYTES, what="plan file")
+    except fsio.FileProblem as exc:
+        raise PlanError(f"{exc.path}: cannot read saved plan: {exc.reason}") from None
+    return plan_from_text(text, str(path))
+
+
+def plan_from_text(text: str, path: str) -> Plan:
+    """load_plan without the file: the JSON text of a saved plan, judged the same way."""
+    data = parse_plan_json(text, path)
     if not isinstance(data, dict) or "format_version" not in data:
         raise PlanError(f"{path}: not a routerctl plan file (no format_version)")
-    version = one_line(str(data["format_version"]), 40)
-    major = version.split(".")[0]
+    if not isinstance(data["format_version"], str | int | float):
+        raise PlanError(f"{path}: damaged plan file (format_version is not a version string)")
+    major = str(data["format_version"]).split(".")[0]
     if major != FORMAT_VERSION.split(".")[0]:
         raise PlanError(
-            f"{path}: plan format {version} is not supported by this routerctl "
+            f"{path}: plan format {_printable(data['format_version'])} is not supported by this "
+            "routerctl "
             f"(reads {FORMAT_VERSION}); re-run `routerctl plan --out`"
         )
     if not isinstance(data.get("changes"), list):
         # e.g. another tool's JSON plan that happens to carry a format_version
         raise PlanError(f'{path}: not a routerctl plan file (no "changes" list)')
+    # Every field's type, before from_dict coerces any: "prune": "yes" must not mean True.
     wrong = shape_problem(data, PLAN_SHAPE)
     if wrong:
         raise PlanError(f"{path}: damaged plan file ({wrong}); re-run `routerctl plan --out`")
@@ -257,13 +302,14 @@ def load_plan(path: str | Path) -> Plan:
             problem = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         plan = Plan()
     if problem:
+        problem = _printable(problem, 200)  # it can quote a value from the file
         raise PlanError(f"{path}: damaged plan file ({problem}); re-run `routerctl plan --out`")
     return plan
 
 
 STATE_KEYS = ("name", "description", "tasks", "presets", "fallback_models")
+FIELD_KINDS = ("added", "removed", "changed")
 
-# The types every reader of a plan relies on (render, apply), checked before anything uses it.
 _TASK_KEYS = ("description", "models", "prefer")
 _STATE_SHAPE = {
     "name": str,
@@ -312,8 +358,48 @@ PLAN_SHAPE = {
 FIELD_KINDS = ("added", "removed", "changed")
 
 
+def _plain(value: Any, depth: int = 0) -> bool:
+    """A value as diff writes it into a field change or state: a scalar, a list of model ids,
+    or a task/preset body of those (found by fuzzing: anything else crashed the renderer)."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return True
+    if isinstance(value, list):
+        return all(isinstance(item, str) for item in value)
+    if isinstance(value, dict) and depth < 2:
+        return all(_plain(item, depth + 1) for item in value.values())
+    return False
+
+
+def _valid_state(state: Any) -> bool:
+    """A router state (RouterSpec.state): the five keys, with the types render and apply use."""
+    if not isinstance(state, dict) or any(key not in state for key in STATE_KEYS):
+        return False
+    if not isinstance(state["name"], str) or not isinstance(state["description"], str | None):
+        return False
+    if not _plain(state["fallback_models"]) or not isinstance(state["fallback_models"], list):
+        return False
+    return all(
+        isinstance(state[section], dict)
+        and all(isinstance(body, dict) and _plain(body, 1) for body in state[section].values())
+        for section in ("tasks", "presets")
+    )
+
+
 def _damage(plan: Plan) -> str:
     """What makes a parsed plan unusable for apply or rendering ("" if nothing)."""
+    for label, names in (
+        ("unchanged", plan.unchanged),
+        ("unmanaged", plan.unmanaged),
+        ("prunable", plan.prunable),
+        ("protected", plan.protected),
+        ("targets", plan.targets),
+        ("warnings", plan.warnings),
+    ):
+        if not all(isinstance(n, str) for n in names):
+            return f'"{label}" is not a list of strings'
+    for label, value in (("environment", plan.environment), ("api_url", plan.api_url)):
+        if value is not None and not isinstance(value, str):
+            return f'"{label}" is not a string'
     for index, change in enumerate(plan.changes):
         where = f"change {index}"
         if not isinstance(change.name, str) or not change.name:
@@ -329,11 +415,26 @@ def _damage(plan: Plan) -> str:
         ):
             if state is None and not needed:
                 continue
-            if not isinstance(state, dict) or any(key not in state for key in STATE_KEYS):
+            if not _valid_state(state):
                 return f"{where} has no valid {label} state"
         for fc in change.fields:
             if not isinstance(fc.path, str) or fc.kind not in FIELD_KINDS:
                 return f"{where} has a malformed field change"
+            if not all(isinstance(n, str) for n in fc.notes):
+                return f"{where} has a malformed field change"
+            if not (_plain(fc.before) and _plain(fc.after)):
+                return f"{where} has a malformed field change ({_printable(fc.path, 60)})"
+            texts = (fc.before, fc.after)
+            described = fc.path.endswith("description")
+            if described and not all(isinstance(t, str | None) for t in texts):
+                return f"{where} has a malformed field change ({_printable(fc.path, 60)})"
+        for label, value in (
+            ("renamed_from", change.renamed_from),
+            ("fingerprint", change.fingerprint),
+            ("uuid", change.uuid),
+        ):
+            if value is not None and not isinstance(value, str):
+                return f"{where} has a malformed {label}"
         if not all(isinstance(w, str) for w in change.warnings):
             return f"{where} has malformed warnings"
     return ""

@@ -40,7 +40,7 @@ def test_no_budget_until_a_distant_reset_fails_at_once(
 ) -> None:
     _budget_gone(hostile, reset(hostile.epoch))  # type: ignore[operator]
     outcome = hostile.run("plan")
-    line = hostile.expect_error(outcome, GET, contains="over routerctl's 5-minute limit")
+    line = hostile.expect_error(outcome, GET, contains="over the 300 s routerctl waits at most")
     assert "not sent" in line
     assert outcome.sleeps == []  # not one second spent waiting
 
@@ -50,10 +50,11 @@ def test_no_budget_until_a_near_reset_waits_and_says_so(hostile: Hostile) -> Non
     _budget_gone(hostile, str(int(now + 60)))
     outcome = hostile.run("plan")
     hostile.expect_clean(outcome)
-    assert outcome.sleeps == [60.5]
-    assert outcome.lines == [
-        f"routerctl: waiting 60 s: rate limit, {GET} at {_utc(now + 60.5)} UTC"
-    ]
+    assert outcome.sleeps[0] == 60.5  # until the reset (the limiter may then spread more)
+    assert (
+        outcome.lines[0] == f"routerctl: waiting 60 s: rate limit, {GET} at {_utc(now + 60.5)} UTC"
+    )
+    assert all(line.startswith("routerctl: waiting ") for line in outcome.lines)
 
 
 @pytest.mark.parametrize(
