@@ -120,7 +120,52 @@ def test_golden_plan_survives_save_and_load(name: str, tmp_path: Path) -> None:
     loaded = load_plan(path)
     assert loaded == plan
     assert render_plan(loaded) == render_plan(plan)
-    assert path.read_text(encoding="utf-8") == render_plan_json(plan)
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved.pop("digest").startswith("sha256:")
+    assert saved == json.loads(render_plan_json(plan))
+
+
+def test_an_edited_plan_is_refused_with_one_line(tmp_path: Path) -> None:
+    data = _saved(tmp_path)
+    data["changes"][0]["after"]["description"] = "something the reviewer never saw"
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(PlanError) as info:
+        load_plan(path)
+    assert "does not match its digest, so it was edited or damaged" in str(info.value)
+    del data["digest"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(PlanError, match="the plan has no digest"):
+        load_plan(path)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("api_url", ..., "no 'api_url'"),
+        ("prune", ..., "no 'prune'"),
+        ("targets", ..., "no 'targets'"),
+        ("environment", ..., "no 'environment'"),
+        ("prune", "yes", "prune must be true or false"),
+        ("targets", "a", "targets must be a list of names"),
+        ("api_url", 5, '"api_url" is not a string'),
+    ],
+)
+def test_a_missing_guard_field_is_a_damaged_plan_not_a_disabled_check(
+    tmp_path: Path, key: str, value: Any, message: str
+) -> None:
+    from routerctl.plan import digest
+
+    data = _saved(tmp_path)
+    if value is ...:
+        del data[key]
+    else:
+        data[key] = value
+    data["digest"] = digest(data)  # consistent, so the guard check itself must catch it
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(PlanError, match=f"damaged plan file \\({message}"):
+        load_plan(path)
 
 
 # --- damaged and foreign plan files ---------------------------------------------------------------
@@ -161,19 +206,13 @@ def _mangle(data: dict[str, Any], how: str) -> Any:
     [
         ("no_action", "damaged plan file (missing key 'action')"),
         ("bad_action", "damaged plan file ('replace' is not a valid Action)"),
-        (
-            "after_not_state",
-            "damaged plan file (changes[0].after: expected an object or null, got a string)",
-        ),
+        ("after_not_state", "damaged plan file (change 0 (product-faq) has no valid after state"),
         ("update_without_uuid", "damaged plan file (change 0 (product-faq) has no uuid)"),
         ("changes_not_list", 'not a routerctl plan file (no "changes" list)'),
         ("field_kind", "has a malformed field change"),
-        ("change_not_object", "damaged plan file (changes[0]: expected an object, got a string)"),
+        ("change_not_object", "damaged plan file (string indices must be integers"),
         ("no_name", "damaged plan file (change 0 has no router name)"),
-        (
-            "warnings_not_text",
-            "damaged plan file (changes[0].warnings[0]: expected a string, got an object)",
-        ),
+        ("warnings_not_text", "damaged plan file (change 0 (product-faq) has malformed warnings)"),
     ],
 )
 def test_load_plan_damaged_file_raises_one_line_plan_error(

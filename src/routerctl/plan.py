@@ -288,10 +288,6 @@ def plan_from_text(text: str, path: str) -> Plan:
     if not isinstance(data.get("changes"), list):
         # e.g. another tool's JSON plan that happens to carry a format_version
         raise PlanError(f'{path}: not a routerctl plan file (no "changes" list)')
-    # Every field's type, before from_dict coerces any: "prune": "yes" must not mean True.
-    wrong = shape_problem(data, PLAN_SHAPE)
-    if wrong:
-        raise PlanError(f"{path}: damaged plan file ({wrong}); re-run `routerctl plan --out`")
     try:
         plan = Plan.from_dict(data)
         problem = _damage(plan)
@@ -304,6 +300,11 @@ def plan_from_text(text: str, path: str) -> Plan:
     if problem:
         problem = _printable(problem, 200)  # it can quote a value from the file
         raise PlanError(f"{path}: damaged plan file ({problem}); re-run `routerctl plan --out`")
+    # Last, every field's type as the file has it: from_dict coerces ("prune": "yes" → True,
+    # "targets": "all" → three one-letter targets), which the checks above cannot see.
+    wrong = shape_problem(data, PLAN_SHAPE)
+    if wrong:
+        raise PlanError(f"{path}: damaged plan file ({wrong}); re-run `routerctl plan --out`")
     return plan
 
 

@@ -142,7 +142,7 @@ def _saved_plan(hostile: Hostile) -> dict[str, object]:
         ("100,000 deep", lambda d: "[" * 100_000, "JSON nested too deeply"),
         ("giant int", lambda d: json.dumps(d)[:-1] + ', "x": ' + GIANT + "}", "4,301-digit number"),
         ("targets a string", lambda d: {**d, "targets": "all"}, "targets: expected a list"),
-        ("warnings of numbers", lambda d: {**d, "warnings": [1]}, "warnings[0]: expected a"),
+        ("warnings of numbers", lambda d: {**d, "warnings": [1]}, '"warnings" is not a list'),
         ("prune a string", lambda d: {**d, "prune": "yes"}, "prune: expected a boolean"),
         ("costs a list", lambda d: {**d, "costs": [1]}, "costs: expected"),
         (
@@ -155,7 +155,7 @@ def _saved_plan(hostile: Hostile) -> dict[str, object]:
             lambda d: _set(
                 d, ["changes", 0, "field_changes"], [{"path": "p", "kind": "added", "notes": [3]}]
             ),
-            "notes[0]: expected a string",
+            "has a malformed field change",
         ),
     ],
 )
