@@ -39,7 +39,7 @@ case "${1:-}" in
     ;;
   plan)
     mkdir -p "$out"
-    run plan --format markdown --detailed-exitcode --out "$out/plan.json" > "$out/plan.md"
+    run plan --prune --format markdown --detailed-exitcode --out "$out/plan.json" > "$out/plan.md"
     echo "$code" > "$out/plan.exitcode"
     cat "$out/plan.md" >&2 # the job log shows the plan too
     case "$code" in
@@ -53,7 +53,7 @@ case "${1:-}" in
     ;;
   drift)
     mkdir -p "$out"
-    run plan --format markdown --detailed-exitcode > "$out/drift.md"
+    run plan --prune --format markdown --detailed-exitcode > "$out/drift.md"
     if [ "$code" -eq 2 ]; then
       echo "routerctl-ci: live routers differ from the files; see $out/drift.md." >&2
     fi

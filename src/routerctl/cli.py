@@ -78,9 +78,9 @@ class RouterctlGroup(click.Group):
         except click.ClickException as exc:
             exc.show()
             sys.exit(ExitCode.ERROR)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("Interrupted.", err=True)
-            sys.exit(130)
+            sys.exit(getattr(exc, "exit_code", ExitCode.INTERRUPTED))
         except Exception as exc:  # RouterctlError, or a bug: scrubbed lines either way
             # --debug prints the traceback here: Python's hook would print it past the boundary.
             lines = [format_exception(exc).rstrip("\n")] if debug else report_lines(exc)
@@ -389,7 +389,7 @@ def plan(
     if out:
         save_plan(result, out)
         _err(f"Saved plan to {out}; apply it with: routerctl apply {out}")
-    if detailed_exitcode and not result.is_empty:
+    if detailed_exitcode and not result.in_sync:  # an orphan is drift too
         return ExitCode.CHANGES
     return ExitCode.OK
 
@@ -407,6 +407,7 @@ def _stdin_is_tty() -> bool:
 @click.option("--target", "targets", multiple=True, help="Only this router (repeatable).")
 @click.option("--prune", is_flag=True, help="Also delete in-scope routers with no file.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--allow-mass-delete", is_flag=True, help="Allow >10 deletes, or over half.")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
@@ -421,6 +422,7 @@ def apply(
     targets: tuple[str, ...],
     prune: bool,
     auto_approve: bool,
+    allow_mass_delete: bool,
     parallelism: int,
     fmt: str,
     no_color: bool,
@@ -430,74 +432,80 @@ def apply(
     token_file: str | None,
     timeout: float,
 ) -> int:
-    """Make the live routers match the files (or apply a saved plan exactly).
+    """Make the live routers match the files (or apply a reviewed, saved plan).
 
     Without PLANFILE: computes a fresh plan, shows it, asks for `yes` (or --auto-approve).
-    With PLANFILE: re-reads every router it touches and refuses if any changed since the plan
-    was made; a reviewed plan needs no prompt.
+    With PLANFILE: no prompt; environment, targets and --prune are the plan's; it is re-judged
+    against live routers and today's routerctl.yaml and refused if edited, stale or disallowed.
 
     \b
     Example:
-      routerctl apply
       routerctl apply --auto-approve --prune
       routerctl apply plan.json
     """
-    import json
-
-    from routerctl.apply import apply_plan, check_before_apply, check_saved_plan
-    from routerctl.errors import ApplyError, ConfigError
+    from routerctl import apply as run
+    from routerctl.errors import ApplyError
+    from routerctl.outcome import ApplyResult
     from routerctl.plan import load_plan
     from routerctl.render import render_plan
+    from routerctl.savedplan import environment_for, rejudge
+    from routerctl.settle import verify_created
 
+    if planfile and (targets or prune):
+        raise click.UsageError("--target and --prune cannot be used with PLANFILE (see `plan`)")
+    saved = load_plan(planfile) if planfile else None
+    if saved is not None:
+        env = environment_for(saved, env, str(planfile))
     project = _project(directory, env, config)
     color = _use_color(no_color)
     show = (lambda text: _err(text.rstrip("\n"))) if fmt == "json" else click.echo
     with _client(project, api_url, token_file, max(parallelism, 8), timeout) as client:
-        if planfile:
-            the_plan = load_plan(planfile)
-            check_saved_plan(
-                the_plan,
-                client.list_routers(),
-                source=planfile,
-                api_url=client.base_url,
-                environment=project.environment,
-            )
+        if saved is not None:
+            the_plan = rejudge(saved, project, client, source=str(planfile))
         else:
             the_plan = _plan_project(project, client, targets=targets, prune=prune)
         show(render_plan(the_plan, color=color).rstrip("\n"))
         if the_plan.is_empty:
             if fmt == "json":
-                click.echo(json.dumps({"format_version": "1.0", "exit_code": 0, "outcomes": []}))
+                _emit_apply(ApplyResult(()), fmt, color)
             return ExitCode.OK
-        check_before_apply(the_plan, client, allow_unknown_models, force_in_use)
-        if not planfile and not auto_approve:
-            if not _stdin_is_tty():
-                raise ConfigError(
-                    "refusing to apply without confirmation: no terminal to ask on. "
-                    "Pass --auto-approve, or apply a reviewed plan file"
-                )
-            answer = click.prompt(
-                "\nApply these changes? Only 'yes' is accepted",
-                default="",
-                show_default=False,
-                err=True,  # stdout carries only the plan and the report
-            )
-            if answer.strip() != "yes":
-                _err("Apply cancelled; nothing was changed.")
-                return ExitCode.ERROR
-
-        def progress(outcome: Any) -> None:
-            mark = {"failed": "✗", "skipped": "·"}.get(outcome.status, "✓")
-            detail = f": {outcome.error}" if outcome.error else ""
-            _err(f"{mark} {outcome.name}: {outcome.status}{detail}")
-
+        run.refuse_mass_delete(the_plan, allow_mass_delete)
+        run.check_before_apply(the_plan, client, allow_unknown_models, force_in_use)
+        if saved is None and not auto_approve and not _confirmed():
+            return ExitCode.ERROR
         try:
-            result = apply_plan(the_plan, client, parallelism=parallelism, on_outcome=progress)
+            with run.terminate_as_interrupt():
+                result = run.apply_plan(the_plan, client, parallelism=parallelism, on_outcome=_tick)
+            verify_created(result, client.list_router_summaries, on_event=_err)
         except ApplyError as exc:
             _emit_apply(exc.result, fmt, color)
             raise
     _emit_apply(result, fmt, color)
     return ExitCode.OK
+
+
+def _confirmed() -> bool:
+    from routerctl.errors import ConfigError
+
+    if not _stdin_is_tty():
+        raise ConfigError(
+            "refusing to apply without confirmation: no terminal to ask on. "
+            "Pass --auto-approve, or apply a reviewed plan file"
+        )
+    answer = click.prompt(
+        "\nApply these changes? Only 'yes' is accepted",
+        default="",
+        show_default=False,
+        err=True,  # stdout carries only the plan and the report
+    )
+    if answer.strip() != "yes":
+        _err("Apply cancelled; nothing was changed.")
+    return answer.strip() == "yes"
+
+
+def _tick(outcome: Any) -> None:
+    mark = {"failed": "✗", "skipped": "·"}.get(outcome.status, "✓")
+    _err(f"{mark} {outcome.name}: {outcome.status}{f': {outcome.error}' if outcome.error else ''}")
 
 
 def _emit_apply(result: Any, fmt: str, color: bool) -> None:
@@ -703,7 +711,7 @@ def test_(
 @cli.command("import")
 @click.argument("names", nargs=-1)
 @click.option("--all", "all_routers", is_flag=True, help="Every live router not yet in the files.")
-@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option("--force", is_flag=True, help="Rewrite the files of the routers named.")
 @project_options
 @api_options
 def import_(
@@ -719,35 +727,27 @@ def import_(
 ) -> int:
     """Write router files for live routers (adopt routers made in the control panel).
 
-    One file per router, `<name>.yaml`, deterministic and schema-annotated. Existing files are
-    never overwritten without --force. Afterwards `routerctl plan` shows no changes for them.
+    One file per router, `<name>.yaml`, deterministic and schema-annotated. --all adopts only
+    live routers no file declares (exit 0 if none); --force rewrites only a router's own file,
+    and only when that router is named. Afterwards `routerctl plan` shows no changes for them.
 
     \b
     Example:
       routerctl import triage-router
       routerctl import --all && routerctl plan
     """
-    from routerctl.importer import declared_names, plan_import, write_files
+    from routerctl.importer import import_project, summary, write_files
 
     project = _project(directory, env, config)
-    overlay = project.overlay
     with _client(project, api_url, token_file, timeout=timeout) as client:
         live = client.list_routers()
-    files = plan_import(
-        live,
-        names=names,
-        all_routers=all_routers,
-        directory=project.router_dir,
-        force=force,
-        managed=declared_names(project.router_dir, root=project.root),
-        base_name=overlay.base_name if overlay is not None else lambda name: name,
-    )
+    files = import_project(project, live, names=names, all_routers=all_routers, force=force)
     write_files(files, root=project.root)
     for item in files:
         click.echo(f"wrote {item.path}")
         for warning in item.warnings:
             _err(warning)
-    _err(f"Imported {_n(len(files), 'router')}. Review the files, then `routerctl plan`.")
+    _err(summary(files, all_routers))
     return ExitCode.OK
 
 

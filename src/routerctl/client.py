@@ -57,6 +57,7 @@ from routerctl.pacing import (
     parse_reset,
     parse_retry_after,
 )
+from routerctl.settle import find_settled
 
 DEFAULT_API_URL = "https://api.digitalocean.com"
 API_URL_ENV_VAR = "DIGITALOCEAN_API_URL"
@@ -537,9 +538,10 @@ class RouterClient:
         if it exists, that is the result; only if it does not is the POST sent again. Without
         a name to look up, such a failure is final."""
         name = payload.get("name")
-        recover = (
-            partial(self.find_router_by_name, name) if isinstance(name, str) and name else None
-        )
+        recover = None
+        if isinstance(name, str) and name:  # a lagging list: look until it settles (settle.py)
+            recover = partial(find_settled, self.list_router_summaries, name, self._get_if_exists,
+                              sleep=self._sleep, clock=self._clock, emit=self._emit)  # fmt: skip
         reply = self._call("POST", ROUTERS_PATH, body=payload, idempotent=False, recover=recover)
         if reply.recovered is not None:
             return reply.recovered

@@ -18,9 +18,10 @@ from typing import Any
 from routerctl import fsio
 from routerctl.bounds import shape_problem
 from routerctl.errors import PlanError
+from routerctl.planshape import PLAN_SHAPE
 from routerctl.redact import scrub
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1 added: digest (saved files), foreign, in_scope_live
 
 
 class Action(enum.StrEnum):
@@ -28,6 +29,9 @@ class Action(enum.StrEnum):
     UPDATE = "update"
     DELETE = "delete"
 
+
+MASS_DELETE_MAX = 10  # deletes in one run before apply asks for --allow-mass-delete
+GUARD_KEYS = ("environment", "api_url", "targets", "prune")  # every saved plan states them
 
 ACTION_ORDER = {Action.CREATE: 0, Action.UPDATE: 1, Action.DELETE: 2}
 
@@ -131,6 +135,9 @@ class Plan:
     api_url: str | None = None
     targets: tuple[str, ...] = ()
     prune: bool = False
+    # live, not in files, in scope, but another environment's (name → environment): untouched
+    foreign: dict[str, str] = field(default_factory=dict)
+    in_scope_live: int = 0  # live routers in the prune scope and this environment's
     costs: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
@@ -140,7 +147,33 @@ class Plan:
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
 
+    @property
+    def in_sync(self) -> bool:
+        """No changes and no orphan (an in-scope live router without a file is drift)."""
+        return self.is_empty and not self.prunable
+
+    def mass_delete(self) -> str:
+        """Why this many deletes need --allow-mass-delete ("" when they do not)."""
+        deletes = self.count(Action.DELETE)
+        if deletes > MASS_DELETE_MAX:
+            why = f"more than {MASS_DELETE_MAX}"
+        elif deletes * 2 > self.in_scope_live:
+            why = f"more than half of the {self.in_scope_live} in-scope live routers"
+        else:
+            return ""
+        return (
+            f"MASS DELETE: this plan deletes {deletes} router{'s' if deletes != 1 else ''}, "
+            f"{why}; apply refuses it without --allow-mass-delete"
+        )
+
     def summary_line(self) -> str:
+        if self.is_empty and self.prunable:
+            n = len(self.prunable)
+            return (
+                f"No changes planned, but {n} in-scope live router{'s have' if n > 1 else ' has'} "
+                "no file: `--prune` would delete "
+                f"{'them' if n > 1 else 'it'} (listed above)."
+            )
         if self.is_empty:
             return "No changes. Live routers match the router files."
         return (
@@ -168,6 +201,8 @@ class Plan:
             "protected": list(self.protected),
             "warnings": list(self.warnings),
         }
+        data["foreign"] = dict(self.foreign)
+        data["in_scope_live"] = self.in_scope_live
         if self.costs is not None:
             data["costs"] = self.costs
         return data
@@ -185,6 +220,8 @@ class Plan:
             api_url=data.get("api_url"),
             targets=tuple(data.get("targets", ())),
             prune=bool(data.get("prune", False)),
+            foreign=dict(data.get("foreign", {})),
+            in_scope_live=int(data.get("in_scope_live", 0)),
             costs=data.get("costs"),
         )
 
@@ -199,15 +236,27 @@ def fingerprint(uuid: str, state: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
+def digest(data: dict[str, Any]) -> str:
+    """Integrity digest of a plan document (every key but `digest`): catches an edited or
+    damaged file. Not a signature: anyone can recompute it; review protects the content."""
+    body = {k: v for k, v in data.items() if k != "digest"}
+    blob = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+
+
 # 1,000 changed routers make a plan of about 3 MB; a file many times that is not a plan.
 MAX_PLAN_BYTES = 64 * 1024 * 1024
 MAX_PLAN_INT_DIGITS = 24  # plans hold counts and indexes, never a number near 10**24
 
 
 def save_plan(plan: Plan, path: str | Path) -> None:
-    """Write the plan as JSON, atomically (a half-written plan must never be applied)."""
-    text = json.dumps(plan.to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
-    text = scrub(text)  # a server that echoed a secret into a name must not put it on disk
+    """Write the plan as JSON with its digest, atomically (a half-written plan must never be
+    applied)."""
+    # Secrets out first (a server may have echoed one into a name), so the digest covers the
+    # text as it is written.
+    data = json.loads(scrub(json.dumps(plan.to_dict(), ensure_ascii=False)))
+    data["digest"] = digest(data)
+    text = json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
     fsio.atomic_write(path, text, what="plan file")
 
 
@@ -297,9 +346,17 @@ def plan_from_text(text: str, path: str) -> Plan:
         else:
             problem = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         plan = Plan()
+    if not problem:
+        problem = _guard_damage(data)
     if problem:
         problem = _printable(problem, 200)  # it can quote a value from the file
         raise PlanError(f"{path}: damaged plan file ({problem}); re-run `routerctl plan --out`")
+    if data.get("digest") != digest(data):
+        what = "has no digest" if "digest" not in data else "does not match its digest"
+        raise PlanError(
+            f"{path}: refused: the plan {what}, so it was edited or damaged after "
+            "`routerctl plan --out` wrote it; make a new plan and review it"
+        )
     # Last, every field's type as the file has it: from_dict coerces ("prune": "yes" → True,
     # "targets": "all" → three one-letter targets), which the checks above cannot see.
     wrong = shape_problem(data, PLAN_SHAPE)
@@ -308,54 +365,26 @@ def plan_from_text(text: str, path: str) -> Plan:
     return plan
 
 
+def _guard_damage(data: dict[str, Any]) -> str:
+    """A guard field that is missing or mistyped (a missing field never turns a check off)."""
+    for key in GUARD_KEYS:
+        if key not in data:
+            return f"no {key!r}"
+    if not isinstance(data["environment"], str | None) or not isinstance(
+        data["api_url"], str | None
+    ):
+        return "environment and api_url must be strings"
+    if not isinstance(data["prune"], bool):
+        return "prune must be true or false"
+    targets = data["targets"]
+    if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+        return "targets must be a list of names"
+    return ""
+
+
 STATE_KEYS = ("name", "description", "tasks", "presets", "fallback_models")
 FIELD_KINDS = ("added", "removed", "changed")
 
-_TASK_KEYS = ("description", "models", "prefer")
-_STATE_SHAPE = {
-    "name": str,
-    "description": str,
-    "tasks": {"*": {"description": str, "models": [str], "prefer": str, "!": _TASK_KEYS}},
-    "presets": {"*": {"models": [str], "prefer": str, "!": _TASK_KEYS[1:]}},
-    "fallback_models": [str],
-    "!": STATE_KEYS,
-}
-_COST_ROW_SHAPE = {
-    "name": str,
-    "before_monthly": (float, None),
-    "after_monthly": (float, None),
-    "delta_monthly": (float, None),
-    "before_unpriced_rows": (int, None),
-    "after_unpriced_rows": (int, None),
-    "unpriced_models": ([str], None),
-    "!": ("name",),
-}
-PLAN_SHAPE = {
-    "format_version": (str, float),
-    "environment": (str, None),
-    "api_url": (str, None),
-    "targets": [str],
-    "prune": bool,
-    "unchanged": [str],
-    "unmanaged": [str],
-    "prunable": [str],
-    "protected": [str],
-    "warnings": [str],
-    "costs": ({"routers": [_COST_ROW_SHAPE]}, None),
-    "changes": [
-        {
-            "name": str,
-            "action": str,
-            "uuid": (str, None),
-            "renamed_from": (str, None),
-            "fingerprint": (str, None),
-            "before": (_STATE_SHAPE, None),
-            "after": (_STATE_SHAPE, None),
-            "field_changes": [{"path": str, "kind": str, "notes": [str], "!": ("path", "kind")}],
-            "warnings": [str],
-        }
-    ],
-}
 FIELD_KINDS = ("added", "removed", "changed")
 
 

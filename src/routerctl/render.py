@@ -37,6 +37,7 @@ UNCHANGED = "Unchanged"
 PRUNABLE = "Not in the files; deleted only with --prune"
 PROTECTED = "Not in the files; protected, never deleted"
 UNMANAGED = "Not managed here (outside the prune scope), left untouched"
+FOREIGN = "Another environment's (its mapping makes or matches the name), left untouched"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]+")
@@ -47,7 +48,6 @@ Paint = Callable[[str, str], str]
 
 def _painter(color: bool) -> Paint:
     def paint(kind: str, text: str) -> str:
-        # Escaped before the colour goes on: our codes stay the only escape sequences.
         text = inert(text)
         return f"\x1b[{_COLORS[kind]}m{text}\x1b[0m" if color and kind else text
 
@@ -234,7 +234,6 @@ def _field_lines(change: Change, field: FieldChange, pad: str, label: str) -> li
             remark = _pool_remark(field, change.after.get(section, {}).get(key, {}).get("prefer"))
         return _list_change_lines(pad, label, field, remark)
     if label == "description" and isinstance(field.after, str):
-        # `before` comes from a saved plan too, which may have been edited by hand.
         before = field.before if isinstance(field.before, str) else str(field.before or "")
         return _text_change_lines(pad, label, before, field.after)
     return _arrow_lines(pad, label, str(field.before), str(field.after))
@@ -387,6 +386,7 @@ def render_plan(plan: Plan, *, color: bool = False, verbose: bool = False) -> st
         ("dim", UNCHANGED, plan.unchanged),
         ("", PRUNABLE, plan.prunable),
         ("", PROTECTED, plan.protected),
+        ("dim", FOREIGN, [f"{n} ({e})" for n, e in plan.foreign.items()]),
         ("dim", UNMANAGED, plan.unmanaged),
     ]
     for kind, label, names in info:
@@ -395,7 +395,7 @@ def render_plan(plan: Plan, *, color: bool = False, verbose: bool = False) -> st
     has_costs = bool(plan.costs and plan.costs.get("routers"))
     if plan.costs and has_costs:
         lines += ["", *_render_costs_text(plan.costs)]
-    if plan.unchanged or plan.prunable or plan.protected or plan.unmanaged or has_costs:
+    if any(names for _, _, names in info) or has_costs:
         lines.append("")
     lines.append(paint("bold", plan.summary_line()))
     return "\n".join(lines) + "\n"
@@ -414,8 +414,7 @@ def _render_costs_text(costs: dict[str, Any]) -> list[str]:
 def render_plan_json(plan: Plan) -> str:
     """The versioned JSON plan (also the saved-plan format)."""
     # inert() rewrites what json.dumps left raw in strings (DEL, C1, bidi) as \u escapes.
-    text = json.dumps(plan.to_dict(), indent=2, ensure_ascii=False)
-    return scrub(inert(text, lines=True)) + "\n"
+    return scrub(inert(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False), lines=True)) + "\n"
 
 
 # --- markdown -----------------------------------------------------------------------------------
@@ -555,6 +554,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     lists = [
         (PRUNABLE, plan.prunable),
         (PROTECTED, plan.protected),
+        (FOREIGN, [f"{n} ({e})" for n, e in plan.foreign.items()]),
         (UNMANAGED, plan.unmanaged),
         (UNCHANGED, plan.unchanged),
     ]

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from routerctl.cost import PriceBook, RouterReport
     from routerctl.errors import Issue
     from routerctl.models import LiveRouter, RouterSpec, TrafficProfile
+    from routerctl.ownership import Ownership
     from routerctl.project import Project
     from routerctl.spec import LoadResult
 
@@ -80,15 +81,17 @@ def plan_project(
     loaded = load_desired(project, strict=strict)
     live = live_source.list_routers()
     prune_settings = project.prune_settings
+    ownership = project_ownership(project, loaded.specs)
     plan = compute_plan(
         loaded.specs,
         live,
         prune=prune,
         prune_scope=prune_settings.scope,
-        protect=prune_settings.protect,
+        protect=[*prune_settings.protect, *ownership.protect],
         targets=targets,
         environment=project.environment,
         api_url=live_source.base_url,
+        foreign=ownership.foreign(r.name for r in live),
     )
     wanted = set(targets)
     checked = [
@@ -107,6 +110,19 @@ def plan_project(
         notes=tuple(notes),
         specs=tuple(loaded.specs),
     )
+
+
+def project_ownership(project: Project, specs: Sequence[RouterSpec]) -> Ownership:
+    """Which live names this environment may prune (see ownership.py), from the files."""
+    from routerctl.ownership import resolve_ownership
+
+    overlay = project.overlay
+    bases: list[str] = []
+    for spec in specs:
+        for name in (spec.name, *spec.renamed_from):
+            base = overlay.base_name(name) if overlay is not None else name
+            bases.append(base if base is not None else name)
+    return resolve_ownership(project.settings, project.environment, bases)
 
 
 def _with_costs(

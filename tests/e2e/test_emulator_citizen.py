@@ -216,7 +216,9 @@ def test_two_processes_sharing_a_state_file_lose_no_writes(tmp_path: Path, api_t
         # ...and with unique names on, a name taken through one is taken in the other.
         for url in (first, second):
             httpx.put(f"{url}/_emulator/config", json={"unique_names": True}).raise_for_status()
-        clash = httpx.post(f"{second}{ROUTERS}", json=router("a-1"), headers=auth)
+        # (a name the delete above did not free: which router is listed first varies)
+        taken = next(n for n in ("a-1", "a-2") if n != victim["name"])
+        clash = httpx.post(f"{second}{ROUTERS}", json=router(taken), headers=auth)
         assert clash.status_code == 409
 
     stored = json.loads(state.read_text())["routers"]

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from hostile.kit import CHAT, MODELS, ROUTERS, Hostile, Reply, listing, live_router
+from routerctl.plan import digest
 
 LIST = f"GET {ROUTERS}?page=1"
 GIANT = "9" * 4301  # one past Python's int-from-string limit
@@ -141,9 +142,9 @@ def _saved_plan(hostile: Hostile) -> dict[str, object]:
     [
         ("100,000 deep", lambda d: "[" * 100_000, "JSON nested too deeply"),
         ("giant int", lambda d: json.dumps(d)[:-1] + ', "x": ' + GIANT + "}", "4,301-digit number"),
-        ("targets a string", lambda d: {**d, "targets": "all"}, "targets: expected a list"),
+        ("targets a string", lambda d: {**d, "targets": "all"}, "targets must be a list of names"),
         ("warnings of numbers", lambda d: {**d, "warnings": [1]}, '"warnings" is not a list'),
-        ("prune a string", lambda d: {**d, "prune": "yes"}, "prune: expected a boolean"),
+        ("prune a string", lambda d: {**d, "prune": "yes"}, "prune must be true or false"),
         ("costs a list", lambda d: {**d, "costs": [1]}, "costs: expected"),
         (
             "models a string",
@@ -164,6 +165,8 @@ def test_damaged_saved_plan_is_one_line_naming_the_file(
 ) -> None:
     data = _saved_plan(hostile)
     mangled = mangle(data)  # type: ignore[operator]
+    if isinstance(mangled, dict):  # re-signed, as an attacker can: the loader must still judge it
+        mangled["digest"] = digest(mangled)
     text = mangled if isinstance(mangled, str) else json.dumps(mangled)
     (hostile.root / "plan.json").write_text(text, encoding="utf-8")
     outcome = hostile.run("apply", "plan.json")

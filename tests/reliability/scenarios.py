@@ -25,6 +25,8 @@ process or to one scenario:
 
 - The read-timeout scenario runs the CLI through a two-line shim that lowers RouterClient's
   default timeout from 30 s to 1 s: the CLI has no --timeout flag (see TIMEOUT_SHIM).
+- `ROUTERCTL_LIST_SETTLE=1`: the emulator's list is never late here, so a lost create is
+  looked for for 1 s before it is sent again, not 10 s.
 - The 429-without-Retry-After scenario shortens the emulator's rate-limit windows (the burst
   minute and the quota hour) to 1 s (`ratelimit.WINDOW_SECONDS`, `QUOTA_WINDOW_SECONDS`, in
   this process only): without Retry-After a client must wait for `ratelimit-reset`, which the
@@ -190,6 +192,9 @@ def cli_env(url: str, cache_dir: Path) -> dict[str, str]:
         DIGITALOCEAN_TOKEN=TOKEN,
         ROUTERCTL_CACHE_DIR=str(cache_dir),
         NO_COLOR="1",
+        # This emulator lists a router as soon as it exists: 1 s of looking for a lost create
+        # (settle.py; 10 s by default) is plenty here. The lagging list: tests/journeys.
+        ROUTERCTL_LIST_SETTLE="1",
     )
     return env
 

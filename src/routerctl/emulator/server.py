@@ -54,6 +54,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from routerctl.emulator import catalog
 from routerctl.emulator.agents import AgentsMixin, AgentStore
+from routerctl.emulator.control import StoreControl
 from routerctl.emulator.faults import Fault, FaultInjector, FaultPlan
 from routerctl.emulator.netguard import control_refusal, host_problem, listen_problem
 from routerctl.emulator.options import Behaviour, check_server_settings
@@ -236,6 +237,7 @@ _CONTROL_ROUTES: tuple[_Route, ...] = (
     ),
     _route(r"^/_emulator/stats$", "/_emulator/stats", GET="_control_stats"),
     _route(r"^/_emulator/agents$", "/_emulator/agents", POST="_control_agents"),
+    _route(r"^/_emulator/routers$", "/_emulator/routers", GET="_control_routers"),
     _route(
         r"^/_emulator/config$", "/_emulator/config", GET="_control_config", PUT="_control_config"
     ),
@@ -251,7 +253,7 @@ def _match(routes: tuple[_Route, ...], path: str) -> tuple[_Route, dict[str, str
     return None
 
 
-class Emulator(AgentsMixin):
+class Emulator(AgentsMixin, StoreControl):
     """A local stand-in for the DigitalOcean router API and the inference route.
 
     Use it as a context manager (`with Emulator() as emu:`), call `start()` to serve from a
