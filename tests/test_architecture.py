@@ -38,6 +38,8 @@ LIBRARY_HOMES: dict[str, frozenset[str]] = {
     "tokenizers": frozenset({"predict"}),
     # The live progress counter: one module, imported only when stderr is a terminal.
     "rich": frozenset({"progress"}),
+    # Why a saved plan is stale, field by field: only apply refuses plans.
+    "deepdiff": frozenset({"apply"}),
 }
 # Exceptions to LIBRARY_HOMES that exist today and are to go (only ever removed from).
 HOME_EXCEPTIONS: frozenset[tuple[str, str]] = frozenset(
@@ -80,7 +82,7 @@ MODULE_LINE_ALLOWLIST: dict[str, int] = {
     "spec": 1170,
     # 1081 (main: 854) while issue 15's commands (init, show, list, get, completion) sit in
     # one file during parallel work; the lead splits cli.py into a cli/ package after merging.
-    "cli": 1081,
+    "cli": 1082,
     "cost": 925,
     # +11: quiet plans (counts unless --verbose) and the apply header (issue 15); +1: the
     # import of render_routing, the routing preview's renderers (issue 18).

@@ -71,8 +71,19 @@ class RouterctlGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:
+        from routerctl.redact import guarded_stdio
+
+        with guarded_stdio():  # all output: secrets scrubbed, control characters spelled out
+            self._main(*args, **kwargs)
+
+    def _main(self, *args: Any, **kwargs: Any) -> NoReturn:
+        from routerctl.errors import report_lines
+        from routerctl.redact import format_exception
+
         kwargs["standalone_mode"] = False
-        debug = "--debug" in sys.argv[1:] or os.environ.get("ROUTERCTL_DEBUG") == "1"
+        argv = kwargs.get("args", args[0] if args else None)
+        debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+        debug = debug or os.environ.get("ROUTERCTL_DEBUG") == "1"
         try:
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:
@@ -84,32 +95,16 @@ class RouterctlGroup(click.Group):
         except click.ClickException as exc:
             exc.show()
             sys.exit(ExitCode.ERROR)
-        except RouterctlError as exc:
-            if debug:
-                raise
-            _report_error(exc)
-            sys.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
             click.echo("Interrupted.", err=True)
             sys.exit(getattr(exc, "exit_code", ExitCode.INTERRUPTED))
+        except Exception as exc:  # RouterctlError, or a bug: scrubbed lines either way
+            # --debug prints the traceback here: Python's hook would print it past the boundary.
+            lines = [format_exception(exc).rstrip("\n")] if debug else report_lines(exc)
+            for line in lines:
+                click.echo(line, err=True)
+            sys.exit(exc.exit_code if isinstance(exc, RouterctlError) else ExitCode.ERROR)
         sys.exit(code if isinstance(code, int) else 0)
-
-
-def _report_error(exc: RouterctlError) -> None:
-    from routerctl.errors import ApplyError, SpecError
-
-    if isinstance(exc, SpecError):
-        for issue in exc.issues:
-            click.echo(issue.format(), err=True)
-        errors = sum(1 for i in exc.issues if i.severity == "error")
-        warnings = len(exc.issues) - errors
-        click.echo(f"routerctl: {_n(errors, 'error')}, {_n(warnings, 'warning')}", err=True)
-        return
-    if isinstance(exc, ApplyError):
-        # The per-router report was already printed; this is the closing line.
-        click.echo(f"routerctl: {exc}", err=True)
-        return
-    click.echo(f"routerctl: error: {exc}", err=True)
 
 
 def _n(count: int, word: str) -> str:
@@ -211,7 +206,7 @@ def api_options(func: F) -> F:
         envvar="ROUTERCTL_TIMEOUT",
         default=30.0,
         show_default=True,
-        help="Seconds to wait for each API response. [env: ROUTERCTL_TIMEOUT]",
+        help="Total seconds for each API request, headers and body. [env: ROUTERCTL_TIMEOUT]",
     )(func)
     func = click.option(
         "--token-file",
@@ -289,10 +284,15 @@ def _display() -> Display:
 
 
 def _event(line: str, debug: bool, display: Display) -> None:
-    from routerctl.progress import worth_a_line
+    from routerctl.pacing import WaitNotice
+    from routerctl.progress import is_wait
 
-    if debug or worth_a_line(line):
-        _err(f"debug: {line}" if debug else line)
+    if debug:
+        _err(f"debug: {line}")
+    elif isinstance(line, WaitNotice):
+        _err(f"routerctl: {line}")  # a wait over 2 s, with its reason
+    elif not is_wait(line):
+        _err(line)  # not a wait: e.g. a router deleted meanwhile
     display.status(line)
 
 
@@ -774,7 +774,11 @@ def test_(
         rename=overlay.rename if overlay is not None else None,
         router_name=router_name,
     )
-    run = run_tests(targets, offline, key_file, inference_url, max_tokens, parallelism)
+
+    def events(line: str) -> None:  # retries and pacing waits of the live run
+        _event(line, _debug(), _display())
+
+    run = run_tests(targets, offline, key_file, inference_url, max_tokens, parallelism, events)
     reports = run.reports
     if fmt == "json":
         click.echo(render_tests_json(reports, min_match_rate=min_match_rate, **run.shown), nl=False)
@@ -911,7 +915,7 @@ def emulator(host: str, **options: Any) -> None:
     \b
     Example:
       routerctl emulator --port 8080 --state /tmp/routers.json &
-      DIGITALOCEAN_API_URL=http://127.0.0.1:8080 DIGITALOCEAN_TOKEN=dev routerctl plan
+      DIGITALOCEAN_API_URL=http://127.0.0.1:8080 DIGITALOCEAN_TOKEN=dev-token routerctl plan
     """
     import logging
 

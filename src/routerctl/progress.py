@@ -104,6 +104,12 @@ def worth_a_line(event: str) -> bool:
     return not waits or max(waits) >= SHOW_WAITS_FROM
 
 
+def is_wait(event: str) -> bool:
+    """Whether a client event reports a wait (`retrying in 0.4 s`): those show beside the live
+    counter; the client announces each one over 2 s itself, as a WaitNotice with its reason."""
+    return bool(_WAIT.search(event))
+
+
 def open_display(*, color: bool, stream: TextIO | None = None, enabled: bool = True) -> Display:
     """A live display when `stream` (stderr) is a terminal that is not `TERM=dumb`."""
     import os

@@ -1,6 +1,8 @@
 """Render plans and apply results as text, JSON or markdown. Pure functions returning strings:
 no echo, no clock, no terminal size. Colour is an explicit argument.
 
+Values from files and the API are made inert on the way out (redact.inert, md_code, md_text).
+
 A router's change is built once as (kind, text) lines; the text renderer paints them by kind
 and the markdown renderer turns the kind into a first-column diff marker, which is the only
 place GitHub's ```diff highlighting looks.
@@ -9,13 +11,13 @@ place GitHub's ```diff highlighting looks.
 from __future__ import annotations
 
 import difflib
-import html
 import json
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from routerctl.plan import Action, Change, FieldChange, Plan
+from routerctl.redact import html_text, inert, md_code, md_text, scrub
 from routerctl.render_cost import format_cost_row
 from routerctl.render_routing import preview_markdown, preview_text
 
@@ -47,6 +49,7 @@ Paint = Callable[[str, str], str]
 
 def _painter(color: bool) -> Paint:
     def paint(kind: str, text: str) -> str:
+        text = inert(text)
         return f"\x1b[{_COLORS[kind]}m{text}\x1b[0m" if color and kind else text
 
     return paint
@@ -110,7 +113,7 @@ def _split_path(field: FieldChange) -> tuple[str, str, str]:
 
 def _task_label(section: str, key: str, *, markdown: bool = False) -> str:
     kind = "task" if section == "tasks" else "preset"
-    return f"{kind} {_md_code(key) if markdown else _key(key)}"
+    return f"{kind} {md_code(key) if markdown else _key(key)}"
 
 
 # --- building one router's lines ---------------------------------------------------------------
@@ -232,7 +235,8 @@ def _field_lines(change: Change, field: FieldChange, pad: str, label: str) -> li
             remark = _pool_remark(field, change.after.get(section, {}).get(key, {}).get("prefer"))
         return _list_change_lines(pad, label, field, remark)
     if label == "description" and isinstance(field.after, str):
-        return _text_change_lines(pad, label, field.before or "", field.after)
+        before = field.before if isinstance(field.before, str) else str(field.before or "")
+        return _text_change_lines(pad, label, before, field.after)
     return _arrow_lines(pad, label, str(field.before), str(field.after))
 
 
@@ -379,7 +383,7 @@ def render_plan(
     summarised (shown in full with `verbose`), the closing `Plan: …` or `No changes.` line.
     Unchanged/unmanaged routers are counts unless `verbose`: at 300 they bury the changes."""
     paint = _painter(color)
-    lines = [plan_header(plan, title), ""]
+    lines = [inert(plan_header(plan, title)), ""]
     lines += [paint("!", f"! {warning}") for warning in plan.warnings]
     if plan.warnings:
         lines.append("")
@@ -419,7 +423,8 @@ def _render_costs_text(costs: dict[str, Any]) -> list[str]:
 
 def render_plan_json(plan: Plan) -> str:
     """The versioned JSON plan (also the saved-plan format)."""
-    return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    # inert() rewrites what json.dumps left raw in strings (DEL, C1, bidi) as \u escapes.
+    return scrub(inert(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False), lines=True)) + "\n"
 
 
 # --- markdown -----------------------------------------------------------------------------------
@@ -429,21 +434,15 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _md_code(text: str) -> str:
-    fence = "``" if "`" in text else "`"
-    pad = " " if "`" in text else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
 def _action_text(change: Change) -> str:
     if change.renamed_from:
-        return f"rename from {_md_code(change.renamed_from)}"
+        return f"rename from {md_code(change.renamed_from)}"
     return change.action.value
 
 
 def _table_row(change: Change) -> str:
     symbol = _SYMBOL[change.action]
-    name, action = _md_code(change.name), _action_text(change)
+    name, action = md_code(change.name), _action_text(change)
     if change.action is Action.DELETE:
         name, action = f"**{name}**", f"**{action}**"
     what = _what(change)
@@ -486,14 +485,14 @@ def _what(change: Change) -> str:
 
 def _diff_block(change: Change) -> str:
     body = "\n".join(
-        f"{_GUTTER.get(kind, ' ')} {text}".rstrip() for kind, text in _change_lines(change)
+        f"{_GUTTER.get(kind, ' ')} {inert(text)}".rstrip() for kind, text in _change_lines(change)
     )
     longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
     fence = "`" * max(3, longest + 1)
     action = change.action.value
     if change.renamed_from:
-        action = f"rename from <code>{html.escape(change.renamed_from)}</code>"
-    summary = f"{_SYMBOL[change.action]} <code>{html.escape(change.name)}</code> {action}"
+        action = f"rename from <code>{html_text(change.renamed_from)}</code>"
+    summary = f"{_SYMBOL[change.action]} <code>{html_text(change.name)}</code> {action}"
     if change.action is Action.DELETE:
         summary = f"<b>{summary}</b>"
     return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n</details>\n"
@@ -505,7 +504,7 @@ def _names_bullet(label: str, names: Sequence[str], room: int) -> tuple[str, int
     shown: list[str] = []
     used = len(head)
     for index, name in enumerate(names):
-        item = _md_code(name)
+        item = md_code(name)
         tail = len(f", … {len(names) - index} more") if index < len(names) - 1 else 0
         if used + len(item) + 2 + tail > room:
             left = len(names) - index
@@ -519,13 +518,13 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT, verbose: bo
     """A pull-request comment: the summary table first (deletes in bold), warnings, then one
     collapsible diff per router. Stays under `limit` characters: when it would not, router
     details go first, then table rows (deletes kept longest), and a notice says so."""
-    footer = f"<sub>{html.escape(plan_header(plan))}</sub>\n"
+    footer = f"<sub>{html_text(plan_header(plan))}</sub>\n"
     notice_room = 400
     budget = limit - len(footer) - notice_room
     text = "\n".join(
         [
             MARKDOWN_MARKER,
-            f"### routerctl plan — {_md_code(plan.environment or 'default')}",
+            f"### routerctl plan — {md_code(plan.environment or 'default')}",
             "",
             f"**{plan.summary_line()}**",
             "",
@@ -556,7 +555,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT, verbose: bo
 
     warnings = [*plan.warnings, *(w for c in plan.changes for w in c.warnings)]
     for index, warning in enumerate(warnings):
-        block = f"> [!WARNING]\n> {warning}\n\n"
+        block = f"> [!WARNING]\n> {md_text(warning)}\n\n"
         if len(text) + len(block) > budget:
             left_out.append(_plural(len(warnings) - index, "warning"))
             break
@@ -583,7 +582,8 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT, verbose: bo
         bullets.append(
             "- **Monthly cost**: "
             + "; ".join(
-                f"{_md_code(r['name'])} {format_cost_row(r)}" for r in plan.costs.get("routers", [])
+                f"{md_code(r['name'])} {md_text(format_cost_row(r))}"
+                for r in plan.costs.get("routers", [])
             )
         )
     if bullets:
@@ -629,8 +629,8 @@ def render_apply_result(result: ApplyResult, *, color: bool = False) -> str:
         line = f"  {outcome.status:<8} {name}"
         if outcome.uuid:
             line += f"  (uuid {outcome.uuid})"
-        if outcome.error:
-            line += f"\n           {outcome.error}"
         lines.append(paint(_STATUS_SIGN[outcome.status], line))
+        if outcome.error:  # painted on its own: paint() escapes a newline inside a line
+            lines.append(paint(_STATUS_SIGN[outcome.status], f"           {outcome.error}"))
     lines += ["", paint("bold", result.summary_line())]
     return "\n".join(lines) + "\n"

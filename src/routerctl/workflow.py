@@ -257,6 +257,7 @@ def run_tests(
     inference_url: str | None,
     max_tokens: int | None,
     parallelism: int,
+    on_event: Callable[[str], None] | None = None,
 ) -> TestRun:
     """Run routing cases: through the routing predictor (`offline`, no server, no key), or
     against the inference endpoint, then score the predictor against the live routes."""
@@ -279,6 +280,7 @@ def run_tests(
         base_url=resolve_inference_url(inference_url),
         max_tokens=max_tokens,
         parallelism=parallelism,
+        on_event=on_event,  # retries and pacing waits, one line each (the CLI shows them)
     ) as client:
         labels = offline_catalog().preset_names()  # a header may carry a display name
         reports = run_routing_tests(targets, client.route, parallelism=parallelism, names=labels)

@@ -273,13 +273,15 @@ def test_waits_say_why_off_a_terminal(tmp_path, env, emulator):
     from routerctl.emulator import FaultPlan
 
     write_routers(tmp_path, 1)
-    # A 2 s wait gets its own line with the reason; a short one (the first retry of a plain
-    # 503 is ~0.4 s) shows only beside the live counter, so it leaves no line here.
-    step = {"status": 503, "retry_after": 2.0, "times": 1}
+    # A wait over 2 s gets its own line with the reason; a short one (the first retry of a
+    # plain 503 is ~0.4 s) shows only beside the live counter, so it leaves no line here.
+    step = {"status": 503, "retry_after": 2.5, "times": 1}
     emulator.set_faults(FaultPlan.from_dict({"script": [step]}))
     done = routerctl("plan", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
-    assert re.search(r"GET /v2/gen-ai/models/routers\S*: 503\b.*retrying in 2\.0 s", done.stderr)
+    assert re.search(
+        r"routerctl: waiting \d s: GET /v2/gen-ai/models/routers\S* got 503", done.stderr
+    )
     emulator.set_faults(FaultPlan.from_dict({"script": [{"status": 503, "times": 1}]}))
     quick = routerctl("plan", cwd=tmp_path, env=env)
     assert quick.returncode == 0, quick.stderr
