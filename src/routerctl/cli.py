@@ -754,6 +754,7 @@ def test_(
       routerctl test triage-router
       routerctl test --env staging --junit routing.xml      # the staging copies
     """
+    from functools import partial
     from pathlib import Path
 
     from routerctl.errors import ConfigError
@@ -775,7 +776,7 @@ def test_(
         router_name=router_name,
     )
 
-    events = lambda line: _event(line, _debug(), _display())  # noqa: E731 (the live run's waits)
+    events = partial(_event, debug=_debug(), display=_display())  # read here: clients use threads
     run = run_tests(targets, offline, key_file, inference_url, max_tokens, parallelism, events)
     reports = run.reports
     if fmt == "json":

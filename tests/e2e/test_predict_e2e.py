@@ -177,7 +177,7 @@ def test_live_test_reports_predictor_agreement_with_the_live_route(
     monkeypatch.setenv("DIGITALOCEAN_API_URL", emulator.url)
     monkeypatch.setenv("DIGITALOCEAN_TOKEN", TOKEN)
     monkeypatch.setenv("DIGITALOCEAN_INFERENCE_URL", emulator.url + "/v1")
-    monkeypatch.setenv("MODEL_ACCESS_KEY", "mak-e2e")
+    monkeypatch.setenv("MODEL_ACCESS_KEY", "mak-e2e-key-0000")
     monkeypatch.setenv("ROUTERCTL_CACHE_DIR", str(tmp_path / ".cache"))
     assert CliRunner().invoke(cli, ["apply", "--auto-approve"]).exit_code == 0
     # The in-process emulator routes with its built-in word overlap; the predictor agrees on
@@ -207,7 +207,7 @@ def test_live_agreement_counts_disagreements(tmp_path, monkeypatch):
         monkeypatch.setenv("DIGITALOCEAN_API_URL", emu.url)
         monkeypatch.setenv("DIGITALOCEAN_TOKEN", TOKEN)
         monkeypatch.setenv("DIGITALOCEAN_INFERENCE_URL", emu.url + "/v1")
-        monkeypatch.setenv("MODEL_ACCESS_KEY", "mak-e2e")
+        monkeypatch.setenv("MODEL_ACCESS_KEY", "mak-e2e-key-0000")
         monkeypatch.setenv("ROUTERCTL_CACHE_DIR", str(tmp_path / ".cache"))
         assert CliRunner().invoke(cli, ["apply", "--auto-approve"]).exit_code == 0
         result = CliRunner().invoke(cli, ["test", "--format", "json", "meeting-or-email"])
