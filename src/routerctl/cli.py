@@ -262,7 +262,7 @@ def _client(
         parallelism=parallelism,
         timeout=timeout,
         # Waits of 2 s or more get a line; every wait shows beside the live counter.
-        on_event=lambda line: _event(line, debug, display),
+        on_event=_event_sink(),
         on_request=lambda line: _request(line, debug, display),
     ) as client:
         yield client
@@ -294,6 +294,12 @@ def _event(line: str, debug: bool, display: Display) -> None:
     elif not is_wait(line):
         _err(line)  # not a wait: e.g. a router deleted meanwhile
     display.status(line)
+
+
+def _event_sink() -> Callable[[str], None]:
+    # Resolved now: events arrive on worker threads, where there is no click context.
+    debug, display = _debug(), _display()
+    return lambda line: _event(line, debug, display)
 
 
 def _request(line: str, debug: bool, display: Display) -> None:
@@ -754,7 +760,6 @@ def test_(
       routerctl test triage-router
       routerctl test --env staging --junit routing.xml      # the staging copies
     """
-    from functools import partial
     from pathlib import Path
 
     from routerctl.errors import ConfigError
@@ -775,9 +780,9 @@ def test_(
         rename=overlay.rename if overlay is not None else None,
         router_name=router_name,
     )
-
-    events = partial(_event, debug=_debug(), display=_display())  # read here: clients use threads
-    run = run_tests(targets, offline, key_file, inference_url, max_tokens, parallelism, events)
+    run = run_tests(
+        targets, offline, key_file, inference_url, max_tokens, parallelism, _event_sink()
+    )
     reports = run.reports
     if fmt == "json":
         click.echo(render_tests_json(reports, min_match_rate=min_match_rate, **run.shown), nl=False)
