@@ -80,9 +80,6 @@ MODULE_LINE_CAP = 500
 MODULE_LINE_ALLOWLIST: dict[str, int] = {
     "client": 1310,
     "spec": 1170,
-    # 1081 (main: 854) while issue 15's commands (init, show, list, get, completion) sit in
-    # one file during parallel work; the lead splits cli.py into a cli/ package after merging.
-    "cli": 1088,
     "cost": 925,
     # +11: quiet plans (counts unless --verbose) and the apply header (issue 15); +1: the
     # import of render_routing, the routing preview's renderers (issue 18).
@@ -176,7 +173,7 @@ def test_the_scan_sees_the_code() -> None:
     names = set(modules())
     assert {"cli", "client", "spec", "diff", "plan", "render", "apply", "workflow"} <= names
     assert any(i.module == "client" and i.target == "httpx" for i in imports())
-    assert any(i.module == "cli" and i.target == "click" for i in imports())
+    assert any(layer(i.module) == "cli" and i.target == "click" for i in imports())
 
 
 def test_each_third_party_library_lives_in_its_one_home() -> None:
@@ -215,7 +212,7 @@ def test_no_import_runs_against_the_pipeline() -> None:
             continue
         if dest == "emulator" and source not in ("cli", ""):
             problems.append(f"{_where(item)}: only the CLI starts the emulator")
-        if dest == "cli" and item.module not in CLI_IMPORTERS:
+        if dest == "cli" and source != "cli" and item.module not in CLI_IMPORTERS:
             problems.append(f"{_where(item)}: imports the CLI (glue sits on top of everything)")
         if dest in FORBIDDEN.get(source, frozenset()):
             problems.append(f"{_where(item)}: {source} must not import {dest}")

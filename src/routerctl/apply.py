@@ -1,8 +1,9 @@
 """Execute a Plan against the API: exactly the changes the user saw, in plan order, in
 parallel, stopping new work at the first failure and reporting every router's outcome.
 
-Confirmation lives in cli.py; the diff is never recomputed here. Deletes run only after every
-create and update succeeded, so a failed run leaves extra routers behind, never missing ones.
+Confirmation lives in the CLI (routerctl.cli.plans); the diff is never recomputed here.
+Deletes run only after every create and update succeeded, so a failed run leaves extra
+routers behind, never missing ones.
 """
 
 from __future__ import annotations

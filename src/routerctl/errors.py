@@ -13,9 +13,10 @@ RouterctlError
 ├── ApplyError           apply stopped part-way (carries the partial result)
 └── RoutingTestError     routing tests could not run
 
-This module must not import click: the library raises these, and only cli.py turns them into
-exit codes and one-line messages. Every message is scrubbed of known secrets when the error is
-made (redact.scrub), so neither str() nor repr() nor a traceback can carry one.
+This module must not import click: the library raises these, and only the CLI
+(routerctl.cli.group) turns them into exit codes and one-line messages. Every message is
+scrubbed of known secrets when the error is made (redact.scrub), so neither str() nor repr()
+nor a traceback can carry one.
 """
 
 from __future__ import annotations

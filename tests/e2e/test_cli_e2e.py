@@ -282,7 +282,7 @@ def test_apply_without_terminal_or_auto_approve_refuses_before_any_write(project
 
 
 def test_declining_the_prompt_changes_nothing(project, emulator, monkeypatch):
-    monkeypatch.setattr("routerctl.cli._stdin_is_tty", lambda: True)
+    monkeypatch.setattr("routerctl.cli.plans._stdin_is_tty", lambda: True)
     write(project, "app-a", router_yaml("app-a"))
     result = run("apply", input="no\n")
     assert result.exit_code == 1
