@@ -13,7 +13,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
 
-from routerctl.errors import ApiStatusError, ApplyError, ExitCode, PlanError, RouterctlError
+from routerctl.errors import (
+    ApiNotSentError,
+    ApiStatusError,
+    ApplyError,
+    ExitCode,
+    PlanError,
+    RouterctlError,
+)
 from routerctl.models import LiveRouter, spec_from_state
 from routerctl.outcome import ApplyResult, Outcome
 from routerctl.plan import Action, Change, Plan, fingerprint
@@ -63,7 +70,8 @@ def apply_plan(
             return Outcome(
                 change.name,
                 change.action,
-                "failed",
+                # Given up before sending (the run is over): nothing happened to this router.
+                "skipped" if isinstance(exc, ApiNotSentError) else "failed",
                 change.uuid,
                 str(exc),
                 clock() - started,

@@ -243,11 +243,11 @@ def _load_desired(project: Project) -> LoadResult:
 
 
 def _plan_project(
-    project: Project, client: RouterClient, *, targets: Sequence[str], prune: bool
+    project: Project, client: RouterClient, *, targets: Sequence[str], prune: bool, **reads: Any
 ) -> Plan:
     from routerctl.workflow import plan_project
 
-    result = plan_project(project, client, targets=targets, prune=prune)
+    result = plan_project(project, client, targets=targets, prune=prune, **reads)
     for line in result.warning_lines():
         _err(line)
     return result.plan
@@ -354,6 +354,8 @@ def schema() -> None:
 )
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--changed-since", metavar="REF", help="Only routers changed since git REF.")
+@click.option("--max-requests", type=click.IntRange(1), help="Refuse a plan needing more.")
 @api_options
 def plan(
     directory: str | None,
@@ -361,6 +363,8 @@ def plan(
     config: str | None,
     targets: tuple[str, ...],
     prune: bool,
+    changed_since: str | None,
+    max_requests: int | None,
     out: str | None,
     fmt: str,
     detailed_exitcode: bool,
@@ -379,11 +383,20 @@ def plan(
       routerctl plan --out plan.json && routerctl apply plan.json
     """
     from routerctl.plan import save_plan
+    from routerctl.reads import Budget, budget_share
     from routerctl.render import render_plan_as
 
     project = _project(directory, env, config)
+    budget = Budget(max_requests, budget_share())
     with _client(project, api_url, token_file, parallelism, timeout) as client:
-        result = _plan_project(project, client, targets=targets, prune=prune)
+        result = _plan_project(
+            project,
+            client,
+            targets=targets,
+            prune=prune,
+            changed_since=changed_since,
+            budget=budget,
+        )
     click.echo(render_plan_as(result, fmt, color=_use_color(no_color)), nl=False)
     if out:
         save_plan(result, out)
@@ -439,10 +452,11 @@ def apply(
     """
     import json
 
-    from routerctl.apply import apply_plan, check_saved_plan
+    from routerctl.apply import apply_plan
     from routerctl.errors import ApplyError, ConfigError
     from routerctl.plan import load_plan
     from routerctl.render import render_plan
+    from routerctl.workflow import recheck_saved_plan
 
     project = _project(directory, env, config)
     color = _use_color(no_color)
@@ -450,13 +464,7 @@ def apply(
     with _client(project, api_url, token_file, max(parallelism, 8), timeout) as client:
         if planfile:
             the_plan = load_plan(planfile)
-            check_saved_plan(
-                the_plan,
-                client.list_routers(),
-                source=planfile,
-                api_url=client.base_url,
-                environment=project.environment,
-            )
+            recheck_saved_plan(the_plan, client, source=planfile, environment=project.environment)
         else:
             the_plan = _plan_project(project, client, targets=targets, prune=prune)
         show(render_plan(the_plan, color=color).rstrip("\n"))

@@ -15,7 +15,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -31,6 +31,7 @@ from routerctl.errors import (
     ApiAuthError,
     ApiConnectionError,
     ApiError,
+    ApiNotSentError,
     ApiResponseError,
     ApiStatusError,
     ConfigError,
@@ -408,6 +409,10 @@ class _RateLimiter:
                 # Responses arrive out of order; the lowest figure for a window is the freshest.
                 self._remaining = min(self._remaining, estimate)
 
+    def quota(self) -> tuple[int | None, int | None]:
+        with self._lock:
+            return self._limit, self._remaining
+
     def block(self, seconds: float) -> None:
         """The API said "retry after N s" (429): every thread waits, not just the one told,
         and afterwards a single probe finds out how much budget there is."""
@@ -575,7 +580,13 @@ class RouterClient:
         self._retry = retry if retry is not None else RetryPolicy()
         self._on_event = on_event
         self._on_request = on_request  # one line per HTTP request (--debug)
-        self._sleep = sleep
+        # Set once a request learns the API's wait is beyond the retry budget: every other
+        # wait (pacing, backoff) then ends at once, failing its request unsent.
+        self._given_up = threading.Event()
+        self._given_up_because = ""
+        self._sleep: Callable[[float], object] = (
+            self._given_up.wait if sleep is time.sleep else sleep
+        )
         self._clock = clock
         self._wall_clock = wall_clock
         self._rng = rng if rng is not None else random.Random()
@@ -611,6 +622,10 @@ class RouterClient:
     def close(self) -> None:
         self._http.close()
 
+    def quota(self) -> tuple[int | None, int | None]:
+        """(ratelimit-limit, requests left) as the responses so far report them; None: unknown."""
+        return self._limiter.quota()
+
     # --- routers ----------------------------------------------------------------------------
 
     def list_router_summaries(self) -> list[LiveRouter]:
@@ -626,24 +641,26 @@ class RouterClient:
         return routers
 
     def list_routers(self) -> list[LiveRouter]:
-        """Every router with its config, sorted by name. Routers whose list item lacks config
-        are fetched one by one, `parallelism` at a time; one deleted meanwhile is left out."""
+        """Every router with its config, sorted by name (items listed without one: get_routers)."""
         summaries = self.list_router_summaries()
         routers = [r for r in summaries if r.has_config]
-        missing = [r.uuid for r in summaries if not r.has_config]
-        if missing:
-            pool = ThreadPoolExecutor(
-                max_workers=min(self._parallelism, len(missing)),
-                thread_name_prefix="routerctl-get",
-            )
-            try:
-                futures = [pool.submit(self._get_if_exists, uuid) for uuid in missing]
-                fetched = [future.result() for future in futures]
-            finally:
-                # On the first failure, do not start GETs whose results nobody will read.
-                pool.shutdown(wait=True, cancel_futures=True)
-            routers += [r for r in fetched if r is not None]
+        routers += self.get_routers([r.uuid for r in summaries if not r.has_config])
         return sorted(routers, key=lambda r: (r.name, r.uuid))
+
+    def get_routers(self, uuids: Sequence[str]) -> list[LiveRouter]:
+        """Each router with its config, `parallelism` at a time, in the order given; one
+        deleted meanwhile (404) is left out."""
+        if not uuids:
+            return []
+        pool = ThreadPoolExecutor(
+            max_workers=min(self._parallelism, len(uuids)), thread_name_prefix="routerctl-get"
+        )
+        try:
+            fetched = [f.result() for f in [pool.submit(self._get_if_exists, u) for u in uuids]]
+        finally:
+            # On the first failure, do not start GETs whose results nobody will read.
+            pool.shutdown(wait=True, cancel_futures=True)
+        return [r for r in fetched if r is not None]
 
     def get_router(self, uuid: str) -> LiveRouter:
         """One router with its config. A missing router raises ApiStatusError with status 404."""
@@ -1001,6 +1018,8 @@ class RouterClient:
                 budget = f"the {policy.max_total_seconds:g} s retry budget"
                 if server_delay is not None:
                     note = f"the API asks to wait {delay:.0f} s more, beyond {budget}"
+                    self._given_up_because = f"{method} {display}: {note}"
+                    self._given_up.set()
                 else:
                     note = f"waiting {delay:.1f} s more after {elapsed:.1f} s would exceed {budget}"
                 raise self._error(method, display, failure, f"gave up after {attempts}: {note}")
@@ -1009,7 +1028,17 @@ class RouterClient:
                 f"{method} {display}: {failure.reason}; retrying in {delay:.1f} s "
                 f"(attempt {attempt + 1} of {policy.max_attempts})"
             )
-            self._sleep(delay)
+            try:
+                self._pause(delay, method, display)
+            except ApiNotSentError as exc:  # sent before, so report how that attempt failed
+                note = f"gave up after {attempts}: the run stopped ({self._given_up_because})"
+                raise self._error(method, display, failure, note) from exc
+
+    def _pause(self, seconds: float, method: str, display: str) -> None:
+        if not self._given_up.is_set():
+            self._sleep(seconds)
+        if self._given_up.is_set():
+            raise ApiNotSentError(method, display, f"not sent: {self._given_up_because}")
 
     def _recover(
         self,
@@ -1086,7 +1115,7 @@ class RouterClient:
         if turn.wait > 0:
             self.stats.record_pacing_wait()
             self._emit(f"pacing: {turn.why}; waiting {turn.wait:.1f} s before {method} {display}")
-            self._sleep(turn.wait)
+            self._pause(turn.wait, method, display)
 
     def _transport_failure(self, exc: httpx.TransportError) -> _TransportFailure:
         self.stats.record_connection_error()

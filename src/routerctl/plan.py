@@ -120,6 +120,10 @@ class Plan:
     targets: tuple[str, ...] = ()
     prune: bool = False
     costs: dict[str, Any] | None = field(default=None, compare=False)
+    # What was compared when not everything was (--changed-since): mode, ref, routers, left out.
+    scope: dict[str, Any] | None = None
+    # What making the plan cost: requests, estimate, quota_limit, quota_remaining.
+    reads: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def is_empty(self) -> bool:
@@ -135,6 +139,15 @@ class Plan:
             f"Plan: {self.count(Action.CREATE)} to create, {self.count(Action.UPDATE)} to update, "
             f"{self.count(Action.DELETE)} to delete."
         )
+
+    def reads_line(self) -> str:
+        """The footer: requests made and rate-limit quota left ("" when not recorded)."""
+        if not self.reads:
+            return ""
+        made = self.reads.get("requests")
+        left, limit = self.reads.get("quota_remaining"), self.reads.get("quota_limit")
+        quota = f"; quota left: {left} of {limit}" if left is not None and limit else ""
+        return f"API requests made: {made}{quota}."
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -158,6 +171,10 @@ class Plan:
         }
         if self.costs is not None:
             data["costs"] = self.costs
+        if self.scope is not None:
+            data["scope"] = self.scope
+        if self.reads is not None:
+            data["reads"] = self.reads
         return data
 
     @classmethod
@@ -174,6 +191,8 @@ class Plan:
             targets=tuple(data.get("targets", ())),
             prune=bool(data.get("prune", False)),
             costs=data.get("costs"),
+            scope=data.get("scope") if isinstance(data.get("scope"), dict) else None,
+            reads=data.get("reads") if isinstance(data.get("reads"), dict) else None,
         )
 
 

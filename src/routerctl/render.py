@@ -391,6 +391,7 @@ def render_plan(plan: Plan, *, color: bool = False, verbose: bool = False) -> st
         lines += ["", *_render_costs_text(plan.costs)]
     if plan.unchanged or plan.prunable or plan.protected or plan.unmanaged or has_costs:
         lines.append("")
+    lines += [paint("dim", plan.reads_line())] if plan.reads_line() else []
     lines.append(paint("bold", plan.summary_line()))
     return "\n".join(lines) + "\n"
 
@@ -504,7 +505,8 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     """A pull-request comment: the summary table first (deletes in bold), warnings, then one
     collapsible diff per router. Stays under `limit` characters: when it would not, router
     details go first, then table rows (deletes kept longest), and a notice says so."""
-    footer = f"<sub>{html.escape(plan_header(plan))}</sub>\n"
+    header = " · ".join(filter(None, [plan_header(plan), plan.reads_line()]))
+    footer = f"<sub>{html.escape(header)}</sub>\n"
     notice_room = 400
     budget = limit - len(footer) - notice_room
     text = "\n".join(

@@ -8,13 +8,15 @@ prints: warnings come back in the result, and the caller decides where they go.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from routerctl.errors import SpecError
 from routerctl.plan import Plan
+from routerctl.reads import Budget
 
 if TYPE_CHECKING:
+    from routerctl.changes import ChangeScope
     from routerctl.cost import PriceBook, RouterReport
     from routerctl.errors import Issue
     from routerctl.models import LiveRouter, RouterSpec, TrafficProfile
@@ -22,13 +24,22 @@ if TYPE_CHECKING:
     from routerctl.spec import LoadResult
 
 
+class _Counts(Protocol):
+    @property
+    def requests(self) -> int: ...
+
+
 class LiveSource(Protocol):
     """The part of RouterClient the pipeline reads (a fake in tests and benchmarks)."""
 
     @property
     def base_url(self) -> str: ...
-    def list_routers(self) -> list[LiveRouter]: ...
+    @property
+    def stats(self) -> _Counts: ...
+    def list_router_summaries(self) -> list[LiveRouter]: ...
+    def get_routers(self, uuids: Sequence[str]) -> list[LiveRouter]: ...
     def list_models(self) -> list[dict[str, Any]]: ...
+    def quota(self) -> tuple[int | None, int | None]: ...
 
 
 @dataclass(frozen=True)
@@ -65,16 +76,49 @@ def plan_project(
     targets: Sequence[str] = (),
     prune: bool = False,
     strict: bool = False,
+    changed_since: str | None = None,
+    budget: Budget | None = None,
 ) -> PlanResult:
-    """Load the files, read the live routers, diff them, and add costs when the project
-    has a traffic profile."""
+    """Load the files, read the live routers the plan compares (reads.py), diff them, and add
+    costs when the project has a traffic profile. `changed_since`: only the routers a git
+    change touches (changes.py); `budget`: refuse or warn before spending the API's quota."""
     from routerctl.diff import compute_plan
+    from routerctl.reads import BudgetMeter, budget_share, in_play, read_live
 
     loaded = load_desired(project, strict=strict)
-    live = live_source.list_routers()
+    specs = loaded.specs
     prune_settings = project.prune_settings
+    scope = _changed_scope(project, loaded, changed_since) if changed_since is not None else None
+    only = scope.names if scope is not None else None
+    compares = in_play(
+        specs,
+        targets=targets,
+        prune=prune,
+        prune_scope=prune_settings.scope,
+        protect=prune_settings.protect,
+    )
+    if only is not None:
+        specs = [s for s in specs if s.name in only]
+        compares = _within(only, compares)
+    meter = BudgetMeter(
+        budget or Budget(share=budget_share()),
+        lambda: live_source.stats.requests,
+        live_source.quota,
+    )
+    costs = 1 if project.settings.traffic else 0  # the model catalog's first page, for prices
+
+    def before_gets(gets: int) -> None:
+        meter.check(gets + costs, f"{gets} router GETs" + (" and the model catalog" * costs))
+
+    live = read_live(live_source, compares, before_gets=before_gets)
+    scope_record: dict[str, Any] | None = None
+    scope_lines: list[str] = []
+    if scope is not None:
+        scope_record, scope_lines = scope.record(loaded.specs, live)
+    if only is not None:
+        live = [r for r in live if r.name in only]
     plan = compute_plan(
-        loaded.specs,
+        specs,
         live,
         prune=prune,
         prune_scope=prune_settings.scope,
@@ -85,11 +129,55 @@ def plan_project(
     )
     notes: list[str] = []
     plan = _with_costs(project, plan, live_source.list_models, notes.append)
+    plan = replace(
+        plan,
+        warnings=(*plan.warnings, *scope_lines, *meter.warnings),
+        scope=scope_record,
+        reads=meter.report(),
+    )
     return PlanResult(
         plan=plan,
         spec_warnings=tuple(loaded.warnings),
         notes=tuple(notes),
         specs=tuple(loaded.specs),
+    )
+
+
+def _within(
+    names: frozenset[str], compares: Callable[[LiveRouter], bool]
+) -> Callable[[LiveRouter], bool]:
+    return lambda router: router.name in names and compares(router)
+
+
+def _changed_scope(project: Project, loaded: LoadResult, ref: str) -> ChangeScope:
+    from routerctl.changes import changed_scope
+
+    overlay = project.overlay
+    return changed_scope(
+        ref=ref,
+        loaded=loaded,
+        router_dir=project.router_dir,
+        settings_path=project.settings_path,
+        overlay_dir=overlay.directory if overlay is not None else None,
+        rename=overlay.rename if overlay is not None else None,
+        cwd=project.base,
+    )
+
+
+def recheck_saved_plan(
+    plan: Plan, live_source: LiveSource, *, source: str, environment: str | None
+) -> None:
+    """`apply PLANFILE`: re-read exactly the routers the plan touches (reads.py) and refuse
+    it if it is stale or was made elsewhere (apply.check_saved_plan)."""
+    from routerctl.apply import check_saved_plan
+    from routerctl.reads import read_for_saved_plan
+
+    check_saved_plan(
+        plan,
+        read_for_saved_plan(live_source, plan),
+        source=source,
+        api_url=live_source.base_url,
+        environment=environment,
     )
 
 

@@ -1,0 +1,233 @@
+"""`plan --changed-since REF`: which routers a change touches, from git.
+
+The changed files are those `git diff` lists between the merge base of REF and HEAD and the
+working tree (so committed, staged and unstaged edits and untracked files all count; in CI the
+working tree is HEAD), renames and deletions included. They map to routers like this:
+
+- a router file: the router it declares now, and the name it declared at the merge base (a
+  deleted file, or an edited `name:`, leaves a live router that only --prune can remove);
+- `<name>.tests.yaml`: that router; an overlay file of the current environment: that router;
+- routerctl.yaml (the `--config` file: prune scope, environments, name mapping, traffic):
+  widens the plan to every router, since any of them may be affected;
+- anything else (another environment's overlays, docs, CI files): no router.
+
+Then the set is closed over `renamed_from`: a router renamed from a name in the set, and the
+old names of a router in the set, are in it too. Names are the current environment's live names.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from routerctl.errors import ConfigError, SpecError
+from routerctl.models import LiveRouter, RouterSpec
+from routerctl.spec import ROUTER_SUFFIXES, TESTS_SUFFIXES, LoadResult, parse_document
+
+GIT_TIMEOUT = 60.0  # seconds for one git command; a repository that slow is a problem to report
+
+
+@dataclass(frozen=True)
+class ChangeScope:
+    """The routers a change touches (`names`), or None when it widens to everything."""
+
+    ref: str
+    base: str  # the merge base of REF and HEAD, as a commit id
+    names: frozenset[str] | None
+    why: dict[str, str] = field(default_factory=dict)  # name → the first reason found
+    widened: str = ""  # why everything is planned, when names is None
+    files: tuple[str, ...] = ()  # the changed paths, relative to the repository
+
+    def record(
+        self, specs: Sequence[RouterSpec], live: Sequence[LiveRouter]
+    ) -> tuple[dict[str, Any], list[str]]:
+        """The plan's `scope` (JSON) and the lines that say what was left out and why."""
+        data: dict[str, Any] = {
+            "mode": "changed-since",
+            "ref": self.ref,
+            "merge_base": self.base,
+            "changed_files": list(self.files),
+        }
+        if self.names is None:
+            data.update(widened=self.widened, routers=None, left_out=[])
+            return data, [f"--changed-since {self.ref}: {self.widened}, so every router is planned"]
+        declared = {s.name for s in specs}
+        left_files = sorted(declared - self.names)
+        left_live = sorted({r.name for r in live} - declared - self.names)
+        data["routers"] = [{"name": n, "why": self.why.get(n, "")} for n in sorted(self.names)]
+        data["left_out"] = [
+            {"name": n, "why": "file, overlay and tests unchanged"} for n in left_files
+        ] + [{"name": n, "why": "live, no file, and no file of it deleted"} for n in left_live]
+        planned = ", ".join(sorted(self.names)) or "none"
+        lines = [
+            f"this plan is limited to the {_n(len(self.names), 'router')} changed since "
+            f"{self.ref} ({planned}); left out, not read or compared: "
+            f"{_n(len(left_files), 'router')} whose file, overlay and tests are unchanged, and "
+            f"{_n(len(left_live), 'live router')} with no file that no change deleted. "
+            "A full plan (no --changed-since) compares everything"
+        ]
+        return data, lines
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _run(args: Sequence[str], cwd: Path, what: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, timeout=GIT_TIMEOUT, check=False
+        )
+    except FileNotFoundError:
+        raise ConfigError("--changed-since needs git, which is not installed") from None
+    except subprocess.TimeoutExpired:
+        raise ConfigError(f"git {args[0]} took over {GIT_TIMEOUT:g} s ({what})") from None
+
+
+def _git(args: Sequence[str], cwd: Path, what: str) -> str:
+    done = _run(args, cwd, what)
+    if done.returncode != 0:
+        err = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        first = err[0] if err else f"exit status {done.returncode}"
+        if "not a git repository" in first:
+            raise ConfigError(f"--changed-since needs a git repository: {cwd} is not in one")
+        raise ConfigError(f"git {args[0]} failed ({what}): {first[:200]}")
+    return done.stdout.decode("utf-8", "surrogateescape")
+
+
+def _merge_base(ref: str, top: Path) -> str:
+    if not ref.strip() or ref.startswith("-"):
+        raise ConfigError(f"--changed-since {ref!r} is not a git ref")
+    # Checked first because merge-base's own message for a typo does not name the problem.
+    if _run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top, ref).returncode:
+        raise ConfigError(
+            f"--changed-since {ref}: no such commit, branch or tag here (in CI, fetch it first: "
+            "`git fetch origin <branch>`, with enough history for a merge base)"
+        )
+    done = _run(["merge-base", ref, "HEAD"], top, f"merge base of {ref} and HEAD")
+    if done.returncode:
+        raise ConfigError(
+            f"--changed-since {ref}: no merge base with HEAD (a shallow clone? fetch more "
+            "history, e.g. `git fetch --unshallow`)"
+        )
+    return done.stdout.decode("ascii", "replace").strip()
+
+
+def _changed_paths(base: str, top: Path) -> list[tuple[str, str | None]]:
+    """(path now, path at the merge base) for every changed path; None where absent."""
+    out = _git(["diff", "--name-status", "-z", "-M", "--no-color", base, "--"], top, "diff")
+    parts = out.split("\0")
+    found: list[tuple[str, str | None]] = []
+    index = 0
+    while index < len(parts) and parts[index]:
+        status = parts[index]
+        if status[:1] in ("R", "C"):
+            old, new = parts[index + 1], parts[index + 2]
+            found.append((new, old if status[0] == "R" else None))
+            index += 3
+            continue
+        path = parts[index + 1]
+        found.append(("" if status[:1] == "D" else path, None if status[:1] == "A" else path))
+        index += 2
+    untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top, "untracked")
+    found += [(path, None) for path in untracked.split("\0") if path]
+    return found
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    try:
+        path.relative_to(directory)
+    except ValueError:
+        return False
+    return True
+
+
+def changed_scope(
+    *,
+    ref: str,
+    loaded: LoadResult,
+    router_dir: Path,
+    settings_path: Path | None,
+    overlay_dir: Path | None,
+    rename: Callable[[str], str] | None = None,
+    cwd: Path = Path("."),
+) -> ChangeScope:
+    """The routers changed since `ref` (see the module doc). `rename` maps a file's name to
+    the environment's live name (Overlay.rename), None for no mapping."""
+    live_name = rename if rename is not None else (lambda name: name)
+    found = _git(["rev-parse", "--show-toplevel"], cwd.resolve(), "find the repository")
+    top = Path(found.strip()).resolve()
+    base = _merge_base(ref, top)
+    changes = _changed_paths(base, top)
+    files = tuple(sorted({p for pair in changes for p in pair if p}))
+    settings = settings_path.resolve() if settings_path is not None else None
+    routers_at = router_dir.resolve()
+    overlays_at = overlay_dir.resolve() if overlay_dir is not None else None
+    by_path = {Path(r.path).resolve(): r.spec.name for r in loaded.routers}
+    why: dict[str, str] = {}
+
+    def add(name: str, reason: str) -> None:
+        why.setdefault(name, reason)
+
+    for now, before in changes:
+        for rel, at_base in ((now, False), (before, True)):
+            if not rel:
+                continue
+            path = (top / rel).resolve()
+            if settings is not None and path == settings:
+                return ChangeScope(ref, base, None, widened=f"{rel} changed", files=files)
+            name = Path(rel).name
+            if not name.endswith(ROUTER_SUFFIXES):
+                continue
+            if overlays_at is not None and _inside(path, overlays_at):
+                add(live_name(name.rsplit(".", 1)[0]), f"overlay {rel} changed")
+            elif not _inside(path, routers_at):
+                continue
+            elif name.endswith(TESTS_SUFFIXES):
+                add(live_name(name.rsplit(".tests.", 1)[0]), f"tests {rel} changed")
+            elif not at_base:
+                if path in by_path:
+                    add(by_path[path], f"{rel} changed")
+            else:
+                old = _name_at(base, rel, top)
+                if old is None:
+                    return ChangeScope(
+                        ref,
+                        base,
+                        None,
+                        widened=f"{rel} at the merge base declares no readable router name",
+                        files=files,
+                    )
+                add(live_name(old), f"{rel} changed or deleted (its name at {ref})")
+    names = _close_over_renames(set(why), loaded.specs, why)
+    return ChangeScope(ref, base, frozenset(names), why, files=files)
+
+
+def _name_at(commit: str, rel: str, top: Path) -> str | None:
+    raw = _git(["show", f"{commit}:{rel}"], top, f"read {rel} at the merge base")
+    try:
+        data = parse_document(raw.encode("utf-8", "surrogateescape"), rel).data
+    except SpecError:
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
+def _close_over_renames(
+    names: set[str], specs: Sequence[RouterSpec], why: dict[str, str]
+) -> set[str]:
+    """Add the old names of routers in the set, and routers renamed from names in it."""
+    grown = True
+    while grown:
+        grown = False
+        for spec in specs:
+            linked = spec.name in names or names.intersection(spec.renamed_from)
+            for name in (spec.name, *spec.renamed_from) if linked else ():
+                if name not in names:
+                    names.add(name)
+                    why.setdefault(name, f"renamed_from links it to {spec.name}")
+                    grown = True
+    return names
