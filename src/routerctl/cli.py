@@ -383,11 +383,9 @@ def plan(
       routerctl plan --out plan.json && routerctl apply plan.json
     """
     from routerctl.plan import save_plan
-    from routerctl.reads import Budget, budget_share
     from routerctl.render import render_plan_as
 
     project = _project(directory, env, config)
-    budget = Budget(max_requests, budget_share())
     with _client(project, api_url, token_file, parallelism, timeout) as client:
         result = _plan_project(
             project,
@@ -395,7 +393,7 @@ def plan(
             targets=targets,
             prune=prune,
             changed_since=changed_since,
-            budget=budget,
+            max_requests=max_requests,
         )
     click.echo(render_plan_as(result, fmt, color=_use_color(no_color)), nl=False)
     if out:
@@ -856,4 +854,7 @@ def emulator(
 
 def main() -> None:
     """Console-script entry point."""
+    from routerctl import gc_pause
+
+    gc_pause.FREEZE = True  # the process ends soon: parsed data need never be walked again
     cli.main(prog_name="routerctl")

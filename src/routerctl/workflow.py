@@ -77,11 +77,14 @@ def plan_project(
     prune: bool = False,
     strict: bool = False,
     changed_since: str | None = None,
+    max_requests: int | None = None,
     budget: Budget | None = None,
 ) -> PlanResult:
     """Load the files, read the live routers the plan compares (reads.py), diff them, and add
     costs when the project has a traffic profile. `changed_since`: only the routers a git
-    change touches (changes.py); `budget`: refuse or warn before spending the API's quota."""
+    change touches (changes.py); `max_requests` / `budget`: refuse or warn before spending the
+    API's quota (the share left to warn at: ROUTERCTL_BUDGET_SHARE, see reads.budget_share)."""
+    from routerctl import gc_pause
     from routerctl.diff import compute_plan
     from routerctl.reads import BudgetMeter, budget_share, in_play, read_live
 
@@ -110,23 +113,25 @@ def plan_project(
     def before_gets(gets: int) -> None:
         meter.check(gets + costs, f"{gets} router GETs" + (" and the model catalog" * costs))
 
-    live = read_live(live_source, compares, before_gets=before_gets)
-    scope_record: dict[str, Any] | None = None
-    scope_lines: list[str] = []
-    if scope is not None:
-        scope_record, scope_lines = scope.record(loaded.specs, live)
-    if only is not None:
-        live = [r for r in live if r.name in only]
-    plan = compute_plan(
-        specs,
-        live,
-        prune=prune,
-        prune_scope=prune_settings.scope,
-        protect=prune_settings.protect,
-        targets=targets,
-        environment=project.environment,
-        api_url=live_source.base_url,
-    )
+    # JSON and pydantic models of every listed router, then the diff: no cycles to collect.
+    with gc_pause.paused():
+        live = read_live(live_source, compares, before_gets=before_gets)
+        scope_record: dict[str, Any] | None = None
+        scope_lines: list[str] = []
+        if scope is not None:
+            scope_record, scope_lines = scope.record(loaded.specs, live)
+        if only is not None:
+            live = [r for r in live if r.name in only]
+        plan = compute_plan(
+            specs,
+            live,
+            prune=prune,
+            prune_scope=prune_settings.scope,
+            protect=prune_settings.protect,
+            targets=targets,
+            environment=project.environment,
+            api_url=live_source.base_url,
+        )
     notes: list[str] = []
     plan = _with_costs(project, plan, live_source.list_models, notes.append)
     plan = replace(
