@@ -181,3 +181,183 @@ def test_apply_planfile_rereads_only_what_the_plan_touches(
     assert "app-000: changed live since the plan was made" in done.stderr
     saved = json.loads((project / "plan3.json").read_text())
     assert saved["reads"]["requests"] >= 2
+
+
+# --- issue 19: plan --changed-since --------------------------------------------------------
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=CI", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def repo(project: Path, emulator: Emulator) -> Path:
+    """A repository of 300 router files on `main`, all live (+ one live orphan in scope),
+    and a branch `pr` checked out; the list returns summaries only."""
+    routers = project / "routers"
+    for i in range(300):
+        (routers / f"app-{i:03d}.yaml").write_text(router_yaml(f"app-{i:03d}"))
+        emulator.put_router(payload(f"app-{i:03d}"))
+    emulator.put_router(payload("app-orphan"))
+    (project / ".gitignore").write_text(".cache/\n*.json\n")
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", ".")
+    git(project, "commit", "-qm", "300 routers")
+    git(project, "checkout", "-q", "-b", "pr")
+    emulator.configure(summary_list=True)
+    return project
+
+
+def plan_json(repo: Path, emulator: Emulator, *args: str) -> dict[str, Any]:
+    done = routerctl(repo, emulator, "plan", "--format", "json", *args)
+    assert done.returncode in (0, 2), done.stderr
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
+
+
+def by_name(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in plan["changes"]}
+
+
+def test_a_pr_plan_reads_only_what_the_pr_changed(repo: Path, emulator: Emulator) -> None:
+    count = Counter(emulator)
+    (repo / "routers" / "app-010.yaml").write_text(
+        router_yaml("app-010", model="openai-gpt-oss-120b")
+    )
+    (repo / "routers" / "app-020.yaml").write_text(
+        router_yaml("app-020").replace("Router app-020.", "Router app-020, reworded.")
+    )
+    git(repo, "commit", "-qam", "edit two routers")
+
+    done = routerctl(repo, emulator, "plan", "--changed-since", "main", "--prune")
+    assert done.returncode == 0, done.stderr
+    assert "Plan: 0 to create, 2 to update, 0 to delete." in done.stdout
+    assert "limited to the 2 routers changed since main (app-010, app-020)" in done.stdout
+    assert "298 routers whose file, overlay and tests are unchanged" in done.stdout
+    assert "1 live router with no file that no change deleted" in done.stdout
+    assert count.since() == {"pages": 2, "gets": 2}  # 301 live routers: 2 pages, 2 GETs
+
+    count.mark()
+    pr = plan_json(repo, emulator, "--changed-since", "main", "--prune", "--out", "pr.json")
+    assert count.since()["gets"] == 2
+    assert sorted(by_name(pr)) == ["app-010", "app-020"]  # app-orphan is not deleted here
+    assert pr["scope"]["mode"] == "changed-since"
+    assert [r["name"] for r in pr["scope"]["routers"]] == ["app-010", "app-020"]
+    assert len(pr["scope"]["left_out"]) == 299
+    assert pr["scope"]["changed_files"] == ["routers/app-010.yaml", "routers/app-020.yaml"]
+
+    # The full plan reads everything, and agrees on the two routers the PR touched.
+    count.mark()
+    full = plan_json(repo, emulator, "--prune")
+    assert count.since() == {"pages": 2, "gets": 301}
+    assert by_name(full)["app-orphan"]["action"] == "delete"
+    for name in ("app-010", "app-020"):
+        assert by_name(full)[name] == by_name(pr)[name]
+
+    # Applying the saved PR plan re-checks exactly those two routers, then updates them.
+    count.mark()
+    done = routerctl(repo, emulator, "apply", "pr.json")
+    assert done.returncode == 0, done.stderr
+    assert count.since() == {"pages": 0, "gets": 2}
+    live = {r["name"]: r for r in emulator.routers()}
+    assert live["app-010"]["config"]["policies"][0]["models"][0] == "openai-gpt-oss-120b"
+    assert live["app-020"]["description"] == "Router app-020, reworded."
+    assert "app-orphan" in live
+
+
+def test_deletes_and_renames_in_a_pr_are_planned_and_nothing_else(
+    repo: Path, emulator: Emulator
+) -> None:
+    routers = repo / "routers"
+    (routers / "app-030.yaml").unlink()
+    (routers / "app-040.yaml").rename(routers / "app-040b.yaml")
+    (routers / "app-040b.yaml").write_text(
+        router_yaml("app-040b", extra="renamed_from: [app-040]\n")
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "delete one, rename one")
+    count = Counter(emulator)
+    pr = plan_json(repo, emulator, "--changed-since", "main", "--prune")
+    assert {n: c["action"] for n, c in by_name(pr).items()} == {
+        "app-030": "delete",
+        "app-040b": "update",
+    }
+    assert by_name(pr)["app-040b"]["renamed_from"] == "app-040"
+    assert count.since() == {"pages": 2, "gets": 2}
+    # Without --prune the deleted file's router is reported, not deleted.
+    pr = plan_json(repo, emulator, "--changed-since", "main")
+    assert pr["prunable"] == ["app-030"]
+
+
+def test_a_settings_change_widens_the_plan_to_everything(repo: Path, emulator: Emulator) -> None:
+    (repo / "routerctl.yaml").write_text("prune:\n  scope: ['app-*', 'team-*']\n")
+    git(repo, "commit", "-qam", "widen the prune scope")
+    count = Counter(emulator)
+    done = routerctl(repo, emulator, "plan", "--changed-since", "main", "--prune")
+    assert done.returncode == 0, done.stderr
+    assert "routerctl.yaml changed, so every router is planned" in done.stdout
+    assert "Plan: 0 to create, 0 to update, 1 to delete." in done.stdout  # app-orphan
+    assert count.since()["gets"] == 301
+
+
+def test_uncommitted_edits_count_as_changed(repo: Path, emulator: Emulator) -> None:
+    (repo / "routers" / "app-050.yaml").write_text(router_yaml("app-050", model="x-model"))
+    (repo / "routers" / "app-new.yaml").write_text(router_yaml("app-new"))  # untracked
+    pr = plan_json(repo, emulator, "--changed-since", "main")
+    assert {n: c["action"] for n, c in by_name(pr).items()} == {
+        "app-050": "update",
+        "app-new": "create",
+    }
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("unknown-ref", "--changed-since no-such-branch: no such commit, branch or tag here"),
+        ("not-a-repo", "--changed-since needs a git repository"),
+    ],
+)
+def test_git_problems_are_one_line_errors(
+    project: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch, setup: str, message: str
+) -> None:
+    (project / "routers" / "a.yaml").write_text(router_yaml("app-000"))
+    if setup == "unknown-ref":
+        git(project, "init", "-q", "-b", "main")
+        git(project, "add", ".")
+        git(project, "commit", "-qm", "one")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(project.parent))
+    done = routerctl(project, emulator, "plan", "--changed-since", "no-such-branch")
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"routerctl: error: {message}")
+
+
+# --- issue 19: budget ------------------------------------------------------------------------
+
+
+def test_max_requests_refuses_up_front_and_the_share_warns(
+    project: Path, emulator: Emulator
+) -> None:
+    for i in range(60):
+        (project / "routers" / f"app-{i:03d}.yaml").write_text(router_yaml(f"app-{i:03d}"))
+        emulator.put_router(payload(f"app-{i:03d}"))
+    emulator.configure(summary_list=True, rate_limit_per_minute=100)
+    count = Counter(emulator)
+    done = routerctl(project, emulator, "plan", "--max-requests", "20")
+    assert done.returncode == 1
+    assert "this plan needs about 61 requests" in done.stderr
+    assert "over --max-requests 20" in done.stderr
+    assert count.since() == {"pages": 1, "gets": 0}  # only the list, to estimate
+
+    # 61 requests of the 99 left this minute is over half: said in the plan, still exit 0/2.
+    done = routerctl(project, emulator, "plan", "--detailed-exitcode")
+    assert done.returncode == 0, done.stderr
+    assert "this plan spends about 61 requests, over 50% of the 99 left" in done.stdout
+    assert "API requests made: 61; quota left: 38 of 100." in done.stdout
