@@ -146,7 +146,11 @@ class Plan:
             return ""
         made = self.reads.get("requests")
         left, limit = self.reads.get("quota_remaining"), self.reads.get("quota_limit")
-        quota = f"; quota left: {left} of {limit}" if left is not None and limit else ""
+        quota = (
+            f"; rate-limit quota left: about {left} of {limit}"
+            if left is not None and limit
+            else ""
+        )
         return f"API requests made: {made}{quota}."
 
     def to_dict(self) -> dict[str, Any]:

@@ -185,8 +185,12 @@ class BudgetMeter:
             )
 
     def report(self) -> dict[str, Any]:
-        """For the plan footer and JSON: requests made, the estimate, quota left."""
+        """For the plan footer and JSON: requests made, the estimate, quota left (what the
+        API reported before the run, less what the run spent: the client's own figure is a
+        deliberately low estimate for pacing)."""
         limit, remaining = self._quota()
+        if self.remaining_at_start is not None:
+            remaining = max(0, self.remaining_at_start - self.made())
         return {
             "requests": self.made(),
             "estimate": self.estimate,

@@ -104,7 +104,7 @@ def plan_project(
         specs = [s for s in specs if s.name in only]
         compares = _within(only, compares)
     meter = BudgetMeter(
-        budget or Budget(share=budget_share()),
+        budget or Budget(max_requests, budget_share()),
         lambda: live_source.stats.requests,
         live_source.quota,
     )

@@ -360,4 +360,4 @@ def test_max_requests_refuses_up_front_and_the_share_warns(
     done = routerctl(project, emulator, "plan", "--detailed-exitcode")
     assert done.returncode == 0, done.stderr
     assert "this plan spends about 61 requests, over 50% of the 99 left" in done.stdout
-    assert "API requests made: 61; quota left: 38 of 100." in done.stdout
+    assert "API requests made: 61; rate-limit quota left: about 38 of 100." in done.stdout
