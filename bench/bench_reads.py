@@ -271,5 +271,43 @@ def main() -> None:
     )
 
 
+def end_to_end_full_plan(count: int, runs: int, latency_ms: float) -> None:
+    """For bench_plan.py: `routerctl plan` of `count` router files, every one declared, as a
+    subprocess (start-up, YAML and rendering included), in both list modes."""
+    latency = latency_ms / 1000
+    pages = max(1, math.ceil(count / PER_PAGE))
+    results: dict[str, Run] = {}
+    with (
+        tempfile.TemporaryDirectory(prefix="routerctl-bench-e2e-") as tmp,
+        EmulatorProcess() as emu,
+    ):
+        emu.seed(live_payloads(count, Path(tmp) / "seed"))
+        repo = Path(tmp) / "repo"
+        write_project(repo, range(count), dict.fromkeys(range(1, count, 3), 1))
+        for mode, summary in (("summary (GET each)", True), ("full (config included)", False)):
+            emu.configure(latency_ms=latency_ms, summary_list=summary)
+            routerctl(emu, repo, ["plan"])  # warm-up
+            ordered = sorted((routerctl(emu, repo, ["plan"]) for _ in range(runs)), key=_wall)
+            results[mode] = ordered[len(ordered) // 2]
+    print(
+        f"End to end: `routerctl plan` as a subprocess on {count} router files (bench_validate's "
+        f"shape; a third changed), emulator with {latency_ms:g} ms latency; median of {runs} runs"
+    )
+    print()
+    print("| list items | requests (pages + GETs) | wall | CPU | network floor | summary line |")
+    print("|---|---:|---:|---:|---:|---|")
+    for mode, run in results.items():
+        gets = run.gets
+        print(
+            f"| {mode} | {run.requests} ({run.pages} + {gets}) | {run.seconds * 1000:,.0f} ms | "
+            f"{run.cpu * 1000:,.0f} ms | {floor_ms(pages, gets, 0, latency):,.0f} ms | "
+            f"{run.last_line} |"
+        )
+
+
+def _wall(run: Run) -> float:
+    return run.seconds
+
+
 if __name__ == "__main__":
     main()
