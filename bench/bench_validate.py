@@ -43,9 +43,10 @@ MODELS = [
     "anthropic-claude-sonnet-4.6",
     "anthropic-claude-opus-4.7",
     "openai-gpt-oss-120b",
-    "mistral-nemo-instruct-2407",
+    "deepseek-v3.2",
 ]
-FALLBACK_ONLY = ["deepseek-r1-distill-llama-70b", "openai-gpt-oss-20b"]
+# Ids from the shipped catalog snapshot, so the files stay free of warnings (unknown ids warn).
+FALLBACK_ONLY = ["kimi-k2.5", "openai-gpt-oss-20b"]
 PREFERS = ("none", "cheapest", "fastest")
 TASKS = [
     ("classify_ticket", "Categorize short support messages into issue types ({topics})."),

@@ -75,6 +75,11 @@ MEANINGS: dict[str | None, dict[str, str]] = {
         "system": "An optional system message, sent the way the app sends it.",
         "expect_task": "The task key, preset slug, or `fallback` the prompt must reach.",
         "expect_model_in": "Optional: the model that answered must be one of these.",
+        "max_completion_tokens": (
+            "Optional: cap the reply at this many tokens (sent as `max_completion_tokens`). "
+            "A tests file's top-level `max_completion_tokens` sets it for its cases; "
+            "`routerctl test --max-tokens` overrides both. Default: no cap is sent."
+        ),
     },
 }
 

@@ -67,7 +67,7 @@ CLI_IMPORTERS = frozenset({"__main__"})
 MODULE_LINE_CAP = 500
 # Modules over the cap today, with the most lines each may have. Only ever lowered or removed.
 MODULE_LINE_ALLOWLIST: dict[str, int] = {
-    "client": 1331,  # +21 for issue 20 (get_routers, quota, the give-up event): see README
+    "client": 1310,
     "spec": 1170,
     "cli": 860,
     "cost": 925,

@@ -29,7 +29,7 @@ tasks:
 fallback_models: [llama3.3-70b-instruct, anthropic-claude-haiku-4.5]
 """
 
-NO_TASKS = "name: bare\nfallback_models: [m]\n"  # valid, with one warning
+NO_TASKS = "name: bare\nfallback_models: [glm-5]\n"  # valid, with one warning
 
 
 @pytest.fixture(autouse=True)
@@ -122,8 +122,8 @@ def test_validate_warnings_exit_0_and_strict_makes_them_exit_1():
 def test_validate_custom_task_names_are_free_text():
     write(
         "routers/r.yaml",
-        "name: r\ntasks:\n  Code reviewer:\n    description: Review diffs.\n    models: [a, b]\n"
-        "fallback_models: [c]\n",
+        "name: r\ntasks:\n  Code reviewer:\n    description: Review diffs.\n"
+        "    models: [glm-5, kimi-k2.5]\nfallback_models: [deepseek-v3.2]\n",
     )
     result = validate()
     assert result.exit_code == 0
@@ -172,17 +172,17 @@ def test_validate_env_renames_routers():
 def test_validate_reports_every_problem_in_every_file_and_exits_1():
     write(
         "routers/a.yaml",
-        "name: Triage\ntasks:\n  t:\n    description: d\n    models: [m, m]\n    prefer: cheep\n"
-        "fallback_models: [n]\n",
+        "name: Triage\ntasks:\n  t:\n    description: d\n    models: [glm-5, glm-5]\n"
+        "    prefer: cheep\nfallback_models: [kimi-k2.5]\n",
     )
-    write("routers/b.yml", "name: b\nfallback_model: [n]\n")
+    write("routers/b.yml", "name: b\nfallback_model: [kimi-k2.5]\n")
     write("routers/c.yaml", VALID)
     result = validate()
     assert result.exit_code == 1
     assert stdout_lines(result) == [
         "routers/a.yaml:1:1: name: name 'Triage' may only contain lowercase a-z, 0-9 and '-' "
         '(try "triage")',
-        "routers/a.yaml:5:17: tasks.t.models[1]: model 'm' is listed twice in the pool "
+        "routers/a.yaml:5:21: tasks.t.models[1]: model 'glm-5' is listed twice in the pool "
         "(also at [0])",
         "routers/a.yaml:6:5: tasks.t.prefer: 'cheep' is not a valid value; use one of none, "
         'cheapest, fastest (did you mean "cheapest"?)',
@@ -312,7 +312,7 @@ def test_validate_nonexistent_path_exits_1():
 
 
 def test_validate_json_reports_every_issue_with_its_fields():
-    write("routers/a.yaml", "name: a\nfallback_models: [m, m]\n")
+    write("routers/a.yaml", "name: a\nfallback_models: [glm-5, glm-5]\n")
     result = validate("--format", "json")
     assert result.exit_code == 1
     report: dict[str, Any] = json.loads(result.stdout)
@@ -336,9 +336,9 @@ def test_validate_json_reports_every_issue_with_its_fields():
             {
                 "path": "routers/a.yaml",
                 "line": 2,
-                "col": 22,
+                "col": 26,
                 "location": "fallback_models[1]",
-                "message": "model 'm' is listed twice in fallback_models",
+                "message": "model 'glm-5' is listed twice in fallback_models",
                 "severity": "error",
                 "code": "duplicate-model",
             },

@@ -246,7 +246,7 @@ def test_plan_against_bad_api_response_is_one_line_error_naming_method_and_path(
     assert "Traceback" not in result.output
     assert api_token not in result.output
     assert plan_project.paths  # the requests reached the stand-in server, nowhere else
-    if result.exit_code == 0:  # tolerated: unknown fields, server defaults, key order
+    if result.exit_code in (0, 2):  # tolerated: unknown fields and values, server defaults
         assert case["expect"] in result.stdout
         assert result.stderr == ""
         return

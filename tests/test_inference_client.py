@@ -108,7 +108,7 @@ BARE = RoutingCase(prompt="Summarize this.", expect_task="summarization")
 # --- the request -------------------------------------------------------------------------------
 
 
-def test_route_posts_a_small_chat_completion_to_router_name_with_the_key(
+def test_route_posts_a_chat_completion_to_router_name_with_the_key_and_no_token_cap(
     api: respx.MockRouter, make_client: Callable[..., InferenceClient], model_key: str
 ) -> None:
     post = api.post(COMPLETIONS).mock(return_value=completion())
@@ -123,18 +123,39 @@ def test_route_posts_a_small_chat_completion_to_router_name_with_the_key(
             {"role": "system", "content": "Classify this support ticket."},
             {"role": "user", "content": "How do I reset my password?"},
         ],
-        "max_tokens": 16,
     }
 
 
-def test_route_without_system_prompt_sends_only_the_user_message_and_max_tokens(
+def test_route_without_system_prompt_sends_only_the_user_message_and_the_override_cap(
     api: respx.MockRouter, make_client: Callable[..., InferenceClient]
 ) -> None:
     post = api.post(COMPLETIONS).mock(return_value=completion())
-    make_client(max_tokens=4).route("r", BARE)
+    capped = BARE.model_copy(update={"max_completion_tokens": 64})
+    make_client(max_tokens=4).route("r", capped)  # --max-tokens wins over the case's cap
     body = json.loads(post.calls.last.request.content)
     assert body["messages"] == [{"role": "user", "content": "Summarize this."}]
-    assert body["max_tokens"] == 4
+    assert body["max_completion_tokens"] == 4
+    assert "max_tokens" not in body  # deprecated in DigitalOcean's chat completions docs
+
+
+def test_route_sends_the_cases_own_cap_as_max_completion_tokens(
+    api: respx.MockRouter, make_client: Callable[..., InferenceClient]
+) -> None:
+    post = api.post(COMPLETIONS).mock(return_value=completion())
+    make_client().route("r", BARE.model_copy(update={"max_completion_tokens": 32}))
+    body = json.loads(post.calls.last.request.content)
+    assert body["max_completion_tokens"] == 32
+    assert "max_tokens" not in body
+
+
+def test_route_keeps_an_empty_route_header_apart_from_a_missing_one(
+    api: respx.MockRouter, make_client: Callable[..., InferenceClient]
+) -> None:
+    client = make_client()
+    api.post(COMPLETIONS).mock(return_value=completion(route="  "))
+    assert client.route("r", BARE).route == ""
+    api.post(COMPLETIONS).mock(return_value=completion(route=None))
+    assert client.route("r", BARE).route is None
 
 
 def test_route_base_url_with_trailing_slash_keeps_its_path(

@@ -548,3 +548,39 @@ def test_spend_prices_each_served_call_and_never_prices_an_unknown_model_at_zero
         "b", (CaseResult("b", 0, ok, route="t", model="mystery", prompt_tokens=10),)
     )
     assert spend([priced, unknown], book) == {"a": Decimal("0.000031"), "b": None}
+
+
+# --- display names and the fallback route (issue 16) -------------------------------------------
+
+
+def test_a_preset_display_name_from_the_presets_endpoint_matches_its_slug() -> None:
+    router = spec("r", case("tl;dr please", "summarization"))
+    # The display name shares no spelling with the slug: only the alias can match it.
+    answers: dict[str, Answer] = {"tl;dr please": reply("Summaries & TL;DRs")}
+    report = run_one(router, answers, names={"summarization": "Summaries & TL;DRs"})
+    assert report.passed == 1
+    assert report.results[0].got == "Summaries & TL;DRs"  # the raw header, as sent
+    assert report.confusion() == {"summarization": {"summarization": 1}}
+    assert run_one(router, answers).passed == 0  # without the presets' names, a miss
+
+
+def test_an_empty_route_header_counts_as_fallback_and_is_shown_as_empty() -> None:
+    router = spec("r", case("hello", "fallback"), case("hi", "fallback"))
+    report = run_one(router, {"hello": reply(""), "hi": reply("Fallback")})
+    assert report.passed == 2
+    assert report.fallback_rate == 1.0
+    assert [r.got for r in report.results] == ["(empty route header)", "Fallback"]
+    assert json.loads(render_tests_json([report]))["routers"][0]["cases"][0]["route"] == ""
+
+
+def test_a_missing_route_header_is_not_fallback() -> None:
+    report = run_one(spec("r", case("hello", "fallback")), {"hello": reply(None)})
+    assert report.passed == 0
+    assert report.fallback_rate == 0.0
+    assert report.results[0].got == "(no route header)"
+
+
+def test_an_empty_header_does_not_match_a_task() -> None:
+    report = run_one(spec("r", case("hello", "classify_ticket")), {"hello": reply("")})
+    assert report.passed == 0
+    assert report.confusion() == {"classify_ticket": {"fallback": 1}}

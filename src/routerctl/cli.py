@@ -288,16 +288,16 @@ def validate(
     """
     import json
 
-    from routerctl.catalog import check_catalog
+    from routerctl.catalog import check_catalog, live_catalog, offline_catalog
 
     project = _project(directory, env, config)
     result = project.load(list(paths))
     issues: list[Issue] = list(result.issues)
+    catalog = offline_catalog()  # the shipped snapshot, or the cache of a newer live fetch
     if online and not result.errors:
         with _client(project, api_url, token_file, timeout=timeout) as client:
-            issues += check_catalog(
-                result.routers, client.list_models(), client.list_task_presets()
-            )
+            catalog = live_catalog(client.list_models, client.list_task_presets, strict=True)
+    issues += check_catalog(result.routers, catalog)
     issues.sort()
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity == "warning"]
@@ -363,8 +363,6 @@ def plan(
     config: str | None,
     targets: tuple[str, ...],
     prune: bool,
-    changed_since: str | None,
-    max_requests: int | None,
     out: str | None,
     fmt: str,
     detailed_exitcode: bool,
@@ -373,6 +371,7 @@ def plan(
     api_url: str | None,
     token_file: str | None,
     timeout: float,
+    **reads: Any,  # --changed-since, --max-requests: what to read, straight to plan_project
 ) -> int:
     """Show what apply would change on the live routers.
 
@@ -387,14 +386,7 @@ def plan(
 
     project = _project(directory, env, config)
     with _client(project, api_url, token_file, parallelism, timeout) as client:
-        result = _plan_project(
-            project,
-            client,
-            targets=targets,
-            prune=prune,
-            changed_since=changed_since,
-            max_requests=max_requests,
-        )
+        result = _plan_project(project, client, targets=targets, prune=prune, **reads)
     click.echo(render_plan_as(result, fmt, color=_use_color(no_color)), nl=False)
     if out:
         save_plan(result, out)
@@ -420,6 +412,8 @@ def _stdin_is_tty() -> bool:
 @click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
+@click.option("--allow-unknown-models", is_flag=True, help="Apply model ids the catalog lacks.")
+@click.option("--force-in-use", is_flag=True, help="Delete/rename routers that agents use.")
 @api_options
 def apply(
     planfile: str | None,
@@ -432,6 +426,8 @@ def apply(
     parallelism: int,
     fmt: str,
     no_color: bool,
+    allow_unknown_models: bool,
+    force_in_use: bool,
     api_url: str | None,
     token_file: str | None,
     timeout: float,
@@ -450,7 +446,7 @@ def apply(
     """
     import json
 
-    from routerctl.apply import apply_plan
+    from routerctl.apply import apply_plan, check_before_apply
     from routerctl.errors import ApplyError, ConfigError
     from routerctl.plan import load_plan
     from routerctl.render import render_plan
@@ -470,6 +466,7 @@ def apply(
             if fmt == "json":
                 click.echo(json.dumps({"format_version": "1.0", "exit_code": 0, "outcomes": []}))
             return ExitCode.OK
+        check_before_apply(the_plan, client, allow_unknown_models, force_in_use)
         if not planfile and not auto_approve:
             if not _stdin_is_tty():
                 raise ConfigError(
@@ -613,7 +610,7 @@ def cost(
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--junit", type=click.Path(dir_okay=False), help="Also write a JUnit XML report.")
 @click.option("--parallelism", type=click.IntRange(1, 32), default=4, show_default=True)
-@click.option("--max-tokens", type=click.IntRange(1), default=16, show_default=True)
+@click.option("--max-tokens", type=click.IntRange(1), help="Reply token cap; overrides files.")
 @click.option(
     "--inference-url",
     envvar="DIGITALOCEAN_INFERENCE_URL",
@@ -630,7 +627,7 @@ def test_(
     fmt: str,
     junit: str | None,
     parallelism: int,
-    max_tokens: int,
+    max_tokens: int | None,
     inference_url: str | None,
     key_file: str | None,
 ) -> int:
@@ -648,6 +645,7 @@ def test_(
     """
     from pathlib import Path
 
+    from routerctl.catalog import offline_catalog
     from routerctl.client import InferenceClient, resolve_inference_url, resolve_model_key
     from routerctl.costplan import resolve_prices
     from routerctl.errors import ConfigError
@@ -676,7 +674,8 @@ def test_(
         max_tokens=max_tokens,
         parallelism=parallelism,
     ) as client:
-        reports = run_routing_tests(targets, client.route, parallelism=parallelism)
+        labels = offline_catalog().preset_names()  # a header may carry a display name
+        reports = run_routing_tests(targets, client.route, parallelism=parallelism, names=labels)
     # What the run spent, priced offline (cache or shipped file): no extra API call.
     costs = spend(reports, resolve_prices(fetch_models=None, prices_file=None))
     if fmt == "json":

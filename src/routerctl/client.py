@@ -14,7 +14,6 @@ import os
 import random
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 from pydantic import ValidationError
 
+from routerctl.client_stats import ClientStats
 from routerctl.errors import (
     ApiAuthError,
     ApiConnectionError,
@@ -45,6 +45,7 @@ TOKEN_ENV_VARS = ("DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN")
 TASK_PRESETS_PATH = f"{ROUTERS_PATH}/tasks/presets"
 ROUTER_PRESETS_PATH = f"{ROUTERS_PATH}/presets"
 MODELS_PATH = "/v2/gen-ai/models"
+AGENTS_PATH = "/v2/gen-ai/agents"
 
 PER_PAGE = 200  # the documented maximum; the server may still cap it lower
 MAX_PAGES = 10_000
@@ -163,84 +164,6 @@ class RetryPolicy:
         jitter keeps parallel workers that failed together from retrying together."""
         cap = min(self.max_delay, self.base_delay * 2.0 ** min(attempt - 1, 32))
         return rng.uniform(0.0, cap)
-
-
-class ClientStats:
-    """Thread-safe counters of what the client did, for --debug output and benchmarks."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_method: Counter[str] = Counter()
-        self._by_status: Counter[int] = Counter()
-        self._retries = 0
-        self._throttled = 0
-        self._pacing_waits = 0
-        self._connection_errors = 0
-
-    def record_request(self, method: str) -> None:
-        with self._lock:
-            self._by_method[method] += 1
-
-    def record_status(self, status: int) -> None:
-        with self._lock:
-            self._by_status[status] += 1
-            if status == 429:
-                self._throttled += 1
-
-    def record_retry(self) -> None:
-        with self._lock:
-            self._retries += 1
-
-    def record_pacing_wait(self) -> None:
-        with self._lock:
-            self._pacing_waits += 1
-
-    def record_connection_error(self) -> None:
-        with self._lock:
-            self._connection_errors += 1
-
-    @property
-    def requests(self) -> int:
-        with self._lock:
-            return sum(self._by_method.values())
-
-    @property
-    def retries(self) -> int:
-        with self._lock:
-            return self._retries
-
-    @property
-    def throttled_429(self) -> int:
-        with self._lock:
-            return self._throttled
-
-    @property
-    def pacing_waits(self) -> int:
-        with self._lock:
-            return self._pacing_waits
-
-    def requests_by_method(self) -> dict[str, int]:
-        with self._lock:
-            return dict(sorted(self._by_method.items()))
-
-    def status_counts(self) -> dict[int, int]:
-        with self._lock:
-            return dict(sorted(self._by_status.items()))
-
-    def snapshot(self) -> dict[str, int]:
-        """Flat counters: `requests`, `requests.<METHOD>`, `status.<code>`, `retries`,
-        `throttled_429`, `pacing_waits`, `connection_errors`."""
-        with self._lock:
-            out = {
-                "requests": sum(self._by_method.values()),
-                "retries": self._retries,
-                "throttled_429": self._throttled,
-                "pacing_waits": self._pacing_waits,
-                "connection_errors": self._connection_errors,
-            }
-            out.update({f"requests.{m}": n for m, n in sorted(self._by_method.items())})
-            out.update({f"status.{s}": n for s, n in sorted(self._by_status.items())})
-            return out
 
 
 # --- header parsing ------------------------------------------------------------------------
@@ -735,6 +658,10 @@ class RouterClient:
     def list_models(self) -> list[dict[str, Any]]:
         """The model catalog (`id`, `name`, `pricing`, ...), every page."""
         return [item.data for item in self._paginate(MODELS_PATH, "models")]
+
+    def list_agents(self) -> list[dict[str, Any]]:
+        """Every agent (`uuid`, `name`, `model_router`, ...), every page: who uses a router."""
+        return [item.data for item in self._paginate(AGENTS_PATH, "agents")]
 
     # --- helpers: shapes ----------------------------------------------------------------------
 
@@ -1285,11 +1212,11 @@ class InferenceClient(RouterClient):
         *,
         key: str,
         base_url: str = DEFAULT_INFERENCE_URL,
-        max_tokens: int = 16,
+        max_tokens: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(token=key, base_url=base_url, **kwargs)
-        self.max_tokens = max_tokens
+        self.max_tokens = max_tokens  # overrides each case's max_completion_tokens
 
     def __repr__(self) -> str:
         return f"InferenceClient(base_url={self.base_url!r})"
@@ -1298,16 +1225,16 @@ class InferenceClient(RouterClient):
         return self
 
     def route(self, router_name: str, case: RoutingCase) -> RouteReply:
-        """Send one labelled prompt; a small max_tokens keeps a test run cheap."""
+        """Send one labelled prompt. A token cap goes out as `max_completion_tokens`
+        (DigitalOcean documents `max_tokens` as deprecated); without one, none is sent."""
         messages: list[dict[str, str]] = []
         if case.system:
             messages.append({"role": "system", "content": case.system})
         messages.append({"role": "user", "content": case.prompt})
-        body = {
-            "model": f"router:{router_name}",
-            "messages": messages,
-            "max_tokens": self.max_tokens,
-        }
+        body: dict[str, Any] = {"model": f"router:{router_name}", "messages": messages}
+        cap = self.max_tokens if self.max_tokens is not None else case.max_completion_tokens
+        if cap is not None:
+            body["max_completion_tokens"] = cap
         started = self._clock()
         # Retrying a completion costs a few tokens but changes nothing: safe to retry.
         reply = self._call("POST", "/chat/completions", body=body, idempotent=True)
@@ -1320,7 +1247,8 @@ class InferenceClient(RouterClient):
         raw_usage = data.get("usage")
         usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
         headers = reply.headers
-        route = ((headers.get(ROUTE_HEADER) if headers is not None else None) or "").strip() or None
+        raw_route = headers.get(ROUTE_HEADER) if headers is not None else None
+        route = raw_route.strip() if raw_route is not None else None  # "" = fallback, None = none
         model = data.get("model")
         return RouteReply(
             route=route,

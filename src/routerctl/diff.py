@@ -79,7 +79,7 @@ def compute_plan(
             )
             continue
         matched.add(current.name)
-        before = _live_state(current)
+        before = _live_state(current, warnings)
         fields = diff_states(before, after)
         change_warnings: tuple[str, ...] = ()
         if renamed_from is not None:
@@ -122,7 +122,7 @@ def compute_plan(
         elif matches_any(name, protected_globs):
             protected.append(name)
         elif prune:
-            before = _live_state(router)
+            before = _live_state(router, warnings)
             changes.append(
                 Change(
                     name=name,
@@ -189,13 +189,15 @@ def _index_live(
     return first, extras
 
 
-def _live_state(router: LiveRouter) -> dict[str, Any]:
+def _live_state(router: LiveRouter, warnings: list[str]) -> dict[str, Any]:
+    """The live router's state; what routerctl does not know about it goes to `warnings`."""
     if not router.has_config:
         # A list summary has no tasks; comparing it would plan to delete every task.
         raise PlanError(
             f"live router {router.name!r} ({router.uuid}) was read without its config (a list "
             "summary); plans need every router as GET returns it"
         )
+    warnings += router.oddities()
     return router.to_spec().state()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from routerctl.errors import ConfigError, SpecError
-from routerctl.models import LiveRouter, RouterSpec
+from routerctl.models import PREFER_VALUES, LiveConfig, LiveRouter, RouterSpec, policy_label
 from routerctl.spec import check_router, dump_yaml, parse_document
 
 SCHEMA_HEADER = "# yaml-language-server: $schema=../schema/router.schema.json"
@@ -94,7 +94,11 @@ def plan_import(
         if path.exists() and not force:
             problems.append(f"{path}: exists; pass --force to overwrite it")
             continue
-        spec = router.to_spec().model_copy(update={"name": name})
+        unwritable = _unwritable(router)
+        if unwritable:
+            problems.append(f"{name}: {unwritable}")
+            continue
+        spec = router.to_spec(keep_taskless=False).model_copy(update={"name": name})
         text = render_router_file(spec, uuid=router.uuid)
         doc = parse_document(text.encode(), str(path))
         reread = RouterSpec.model_validate(doc.data)
@@ -109,11 +113,37 @@ def plan_import(
         if reread.state() != spec.state():  # pragma: no cover - guards dump_yaml regressions
             problems.append(f"{name}: the generated file does not round-trip; please report this")
             continue
-        warnings = tuple(i.format() for i in issues if i.severity == "warning")
+        warnings = tuple(f"warning: {odd}" for odd in router.oddities())
+        warnings += tuple(i.format() for i in issues if i.severity == "warning")
         out.append(ImportedFile(name, path, text, warnings))
     if problems:
         raise ConfigError("nothing imported: " + "; ".join(problems))
     return out
+
+
+def _unwritable(router: LiveRouter) -> str:
+    """Why a live router cannot become a file ("" if it can).
+
+    Decision (README, "Import"): a selection policy routerctl does not know is refused with
+    this one line rather than written with an escape hatch: a file that accepted it would
+    send the unknown value back on every later apply, and nobody knows what the API does
+    with it. A policy with no task cannot be written at all.
+    """
+    for index, policy in enumerate((router.config or LiveConfig()).policies or []):
+        prefer = policy.selection_policy.prefer if policy.selection_policy else None
+        if prefer and prefer not in PREFER_VALUES:
+            return (
+                f"{policy_label(policy, index)} has selection policy {prefer!r}, which is not "
+                f"a documented value ({', '.join(PREFER_VALUES)}) and cannot be written to a "
+                "router file; choose cost, speed or manual ranking for it in the control "
+                "panel, then import again"
+            )
+        if not (policy.custom_task and policy.custom_task.name) and not policy.task_slug:
+            return (
+                f"policy {index + 1} has neither task_slug nor custom_task and cannot be "
+                "written to a router file; fix it in the control panel, then import again"
+            )
+    return ""
 
 
 def write_files(files: Sequence[ImportedFile]) -> None:

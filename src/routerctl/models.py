@@ -19,6 +19,7 @@ from routerctl.errors import ApiResponseError
 
 Prefer = Literal["none", "cheapest", "fastest"]
 PREFER_VALUES: tuple[str, ...] = ("none", "cheapest", "fastest")
+
 FALLBACK_ROUTE = "fallback"  # the value of x-model-router-selected-route when no task matched
 ROUTERS_PATH = "/v2/gen-ai/models/routers"
 
@@ -69,6 +70,9 @@ class PresetSpec(StrictModel):
     prefer: Prefer = "none"
 
 
+TESTS_FILE_KEYS = ("tests", "max_completion_tokens")  # a mapping-form tests file
+
+
 class RoutingCase(StrictModel):
     """A labelled prompt for `routerctl test`: it must reach `expect_task`."""
 
@@ -76,6 +80,33 @@ class RoutingCase(StrictModel):
     system: str | None = None
     expect_task: str  # a task key, a preset slug, or "fallback"
     expect_model_in: list[str] | None = None
+    # Sent as `max_completion_tokens` (DigitalOcean documents `max_tokens` as deprecated);
+    # None: no cap is sent. A tests file's top-level `max_completion_tokens` sets it for its
+    # cases; `routerctl test --max-tokens N` overrides both.
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+
+    @staticmethod
+    def read_tests_file(data: object) -> tuple[Any, tuple[str | int, ...], list[tuple[str, str]]]:
+        """A `<router>.tests.yaml` document (a list of cases, or a mapping with `tests:` and
+        `max_completion_tokens`): its cases, with the file's cap filled into those that set
+        none; where they are; and problems with the file's own keys as (key, message)."""
+        if not isinstance(data, dict):
+            return data, (), []
+        allowed = ", ".join(TESTS_FILE_KEYS)
+        problems = [
+            (str(key), f"unknown key {key!r}; allowed: {allowed}")
+            for key in data
+            if key not in TESTS_FILE_KEYS
+        ]
+        cases, cap = data.get("tests"), data.get("max_completion_tokens")
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            problems.append(("max_completion_tokens", f"must be a positive integer, got {cap!r}"))
+        elif cap is not None and isinstance(cases, list):
+            cases = [
+                {"max_completion_tokens": cap, **case} if isinstance(case, dict) else case
+                for case in cases
+            ]
+        return cases, ("tests",), problems
 
 
 class RouterSpec(StrictModel):
@@ -142,9 +173,37 @@ class RouterSpec(StrictModel):
         }
 
 
+def live_task(description: str, models: list[str], prefer: str) -> TaskSpec:
+    """A custom task as the API holds it. A `prefer` routerctl does not know ("optimal"?)
+    is kept as is, unvalidated, so plans can show and compare it; files can never hold one
+    (the schema's enum rejects it)."""
+    if prefer in PREFER_VALUES:
+        return TaskSpec(description=description, models=models, prefer=prefer)  # type: ignore[arg-type]
+    return TaskSpec.model_construct(description=description, models=models, prefer=prefer)  # type: ignore[arg-type]  # kept unvalidated on purpose
+
+
+def live_preset(models: list[str], prefer: str) -> PresetSpec:
+    """A preset task as the API holds it (see live_task)."""
+    if prefer in PREFER_VALUES:
+        return PresetSpec(models=models, prefer=prefer)  # type: ignore[arg-type]
+    return PresetSpec.model_construct(models=models, prefer=prefer)  # type: ignore[arg-type]  # as above
+
+
 def spec_from_state(state: dict[str, Any]) -> RouterSpec:
-    """Inverse of RouterSpec.state(): used to rebuild specs from saved plans."""
-    return RouterSpec.model_validate(state, strict=False)
+    """Inverse of RouterSpec.state(): used to rebuild specs from saved plans. A live
+    router's state may carry a `prefer` routerctl does not know; it is kept as is."""
+    data = dict(state)
+    data["tasks"] = {
+        key: live_task(
+            str(t.get("description", "")), list(t.get("models", [])), str(t.get("prefer", "none"))
+        )
+        for key, t in (state.get("tasks") or {}).items()
+    }
+    data["presets"] = {
+        slug: live_preset(list(p.get("models", [])), str(p.get("prefer", "none")))
+        for slug, p in (state.get("presets") or {}).items()
+    }
+    return RouterSpec.model_validate(data, strict=False)
 
 
 # --- The API's shape (lenient: unknown fields are ignored, server fields optional) ---------
@@ -190,24 +249,21 @@ class LiveRouter(ApiModel):
     def has_config(self) -> bool:
         return self.config is not None
 
-    def to_spec(self) -> RouterSpec:
+    def to_spec(self, *, keep_taskless: bool = True) -> RouterSpec:
         """Normalise to the desired-state type: server-owned fields dropped, defaults explicit
         (`prefer` missing ≡ `none`, description missing ≡ ""), task_slug vs custom task kept
-        distinct. Raises ApiResponseError for shapes routerctl cannot represent faithfully."""
+        distinct. Values routerctl does not know are kept as they are (see `oddities`): a
+        `prefer` it does not know, a policy with both task_slug and custom_task (read as the
+        custom task) and, with `keep_taskless`, a policy with neither (kept under a
+        placeholder task key so a plan shows that apply would remove it). Raises
+        ApiResponseError only for shapes that cannot be represented at all (two tasks with
+        one name)."""
         where = f"{ROUTERS_PATH}/{self.uuid}"
         config = self.config or LiveConfig()
         tasks: dict[str, TaskSpec] = {}
         presets: dict[str, PresetSpec] = {}
         for index, policy in enumerate(config.policies or []):
             prefer = (policy.selection_policy.prefer if policy.selection_policy else None) or "none"
-            if prefer not in PREFER_VALUES:
-                raise ApiResponseError(
-                    "GET",
-                    where,
-                    200,
-                    f"router {self.name!r} policy {index} has selection policy {prefer!r}, "
-                    f"which routerctl does not know (expected one of {', '.join(PREFER_VALUES)})",
-                )
             models = list(policy.models or [])
             if policy.custom_task is not None and policy.custom_task.name:
                 key = policy.custom_task.name
@@ -218,11 +274,7 @@ class LiveRouter(ApiModel):
                         200,
                         f"router {self.name!r} has two custom tasks named {key!r}",
                     )
-                tasks[key] = TaskSpec(
-                    description=policy.custom_task.description or "",
-                    models=models,
-                    prefer=prefer,  # type: ignore[arg-type]  # checked against PREFER_VALUES
-                )
+                tasks[key] = live_task(policy.custom_task.description or "", models, prefer)
             elif policy.task_slug:
                 if policy.task_slug in presets:
                     raise ApiResponseError(
@@ -231,17 +283,9 @@ class LiveRouter(ApiModel):
                         200,
                         f"router {self.name!r} lists preset {policy.task_slug!r} twice",
                     )
-                presets[policy.task_slug] = PresetSpec(
-                    models=models,
-                    prefer=prefer,  # type: ignore[arg-type]
-                )
-            else:
-                raise ApiResponseError(
-                    "GET",
-                    where,
-                    200,
-                    f"router {self.name!r} policy {index} has neither task_slug nor custom_task",
-                )
+                presets[policy.task_slug] = live_preset(models, prefer)
+            elif keep_taskless:
+                tasks[taskless_key(index)] = live_task("", models, prefer)
         return RouterSpec(
             name=self.name,
             description=self.description or "",
@@ -249,6 +293,45 @@ class LiveRouter(ApiModel):
             presets=presets,
             fallback_models=list(config.fallback_models or []),
         )
+
+    def oddities(self) -> list[str]:
+        """What this router holds that routerctl does not know or cannot write back as is,
+        one sentence each (empty for a router in the documented shape)."""
+        out: list[str] = []
+        for index, policy in enumerate((self.config or LiveConfig()).policies or []):
+            task = policy_label(policy, index)
+            prefer = policy.selection_policy.prefer if policy.selection_policy else None
+            if prefer and prefer not in PREFER_VALUES:
+                out.append(
+                    f"router {self.name!r} {task} has selection policy {prefer!r}, which is "
+                    f"not a documented value ({', '.join(PREFER_VALUES)}); shown as is"
+                )
+            has_custom = policy.custom_task is not None and bool(policy.custom_task.name)
+            if has_custom and policy.task_slug:
+                out.append(
+                    f"router {self.name!r} {task} sets both custom_task and task_slug "
+                    f"{policy.task_slug!r}; routerctl reads it as the custom task"
+                )
+            elif not has_custom and not policy.task_slug:
+                out.append(
+                    f"router {self.name!r} policy {index + 1} has neither task_slug nor "
+                    f"custom_task; shown as task {taskless_key(index)!r}, which apply removes"
+                )
+        return out
+
+
+def taskless_key(index: int) -> str:
+    """The task key a live policy without any task is shown under (never a valid file key
+    a user would write: it names the position)."""
+    return f"(policy {index + 1} without a task)"
+
+
+def policy_label(policy: LivePolicy, index: int) -> str:
+    if policy.custom_task is not None and policy.custom_task.name:
+        return f"task {policy.custom_task.name!r}"
+    if policy.task_slug:
+        return f"preset {policy.task_slug!r}"
+    return f"policy {index + 1}"
 
 
 # --- Project settings (routerctl.yaml) ---------------------------------------------------

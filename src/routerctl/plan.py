@@ -63,13 +63,15 @@ class Change:
     renamed_from: str | None = None
     fingerprint: str | None = None  # of the live router this change was planned against
     warnings: tuple[str, ...] = ()
+    # Agents whose `model_router` is this router (deletes and renames; see dependencies.py).
+    agents: tuple[dict[str, str], ...] = ()
 
     @property
     def sort_key(self) -> tuple[int, str]:
         return (ACTION_ORDER[self.action], self.name)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "action": self.action.value,
             "uuid": self.uuid,
@@ -80,6 +82,9 @@ class Change:
             "field_changes": [f.to_dict() for f in self.fields],
             "warnings": list(self.warnings),
         }
+        if self.agents:  # additive (format 1.x): absent when no agent uses the router
+            data["agents"] = [dict(a) for a in self.agents]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Change:
@@ -102,6 +107,11 @@ class Change:
             renamed_from=data.get("renamed_from"),
             fingerprint=data.get("fingerprint"),
             warnings=tuple(data.get("warnings", ())),
+            agents=tuple(
+                {"uuid": str(a.get("uuid", "")), "name": str(a.get("name", ""))}
+                for a in data.get("agents", ())
+                if isinstance(a, dict)
+            ),
         )
 
 

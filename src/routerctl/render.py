@@ -435,7 +435,10 @@ def _table_row(change: Change) -> str:
     name, action = _md_code(change.name), _action_text(change)
     if change.action is Action.DELETE:
         name, action = f"**{name}**", f"**{action}**"
-    return f"| {symbol} | {_md_cell(name)} | {_md_cell(action)} | {_md_cell(_what(change))} |"
+    what = _what(change)
+    if change.agents:  # agents use the router being deleted or renamed
+        what = f"**in use by {_plural(len(change.agents), 'agent')}**; {what}"
+    return f"| {symbol} | {_md_cell(name)} | {_md_cell(action)} | {_md_cell(what)} |"
 
 
 def _what(change: Change) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
@@ -23,6 +23,7 @@ from routerctl.errors import RouterctlError
 from routerctl.models import FALLBACK_ROUTE, RouteReply, RouterSpec, RoutingCase
 
 NO_HEADER = "(no route header)"
+EMPTY_HEADER = "(empty route header)"
 ERROR = "(error)"
 
 
@@ -83,6 +84,20 @@ def _norm(text: str) -> str:
     return re.sub(r"[\W_]", "", text.casefold())
 
 
+def is_fallback(route: str | None) -> bool:
+    """`fallback` in any spelling, or a header that is present but empty (no task matched)."""
+    return route is not None and (not route.strip() or same_route(FALLBACK_ROUTE, route))
+
+
+def route_matches(expected: str, got: str | None, aliases: Sequence[str] = ()) -> bool:
+    """Whether a header value names `expected`: its key or slug, or one of its `aliases`
+    (a preset's display name from the presets endpoint, e.g. "Long Document Q&A"), compared
+    ignoring case and punctuation; `fallback` also matches an empty header."""
+    if same_route(FALLBACK_ROUTE, expected) and is_fallback(got):
+        return True
+    return any(same_route(name, got) for name in (expected, *aliases) if name)
+
+
 @dataclass(frozen=True)
 class CaseResult:
     router: str  # the router name the request was sent to
@@ -94,16 +109,20 @@ class CaseResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error: str | None = None
+    aliases: tuple[str, ...] = ()  # other names of the expected task (preset display names)
 
     @property
     def got(self) -> str:
+        """The header as the router sent it (not normalised), or why there is none."""
         if self.error is not None:
             return ERROR
-        return self.route if self.route is not None else NO_HEADER
+        if self.route is None:
+            return NO_HEADER
+        return self.route if self.route.strip() else EMPTY_HEADER
 
     @property
     def route_ok(self) -> bool:
-        return self.error is None and same_route(self.case.expect_task, self.route)
+        return self.error is None and route_matches(self.case.expect_task, self.route, self.aliases)
 
     @property
     def model_ok(self) -> bool:
@@ -129,6 +148,7 @@ class RouterTestReport:
     # The router's task keys, preset slugs and `fallback`: the confusion matrix folds other
     # spellings of these (display names) onto them.
     routes: tuple[str, ...] = ()
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # route -> names
 
     @property
     def errors(self) -> int:
@@ -148,9 +168,7 @@ class RouterTestReport:
 
     @property
     def fallback_rate(self) -> float:
-        hits = sum(
-            1 for r in self.results if r.route is not None and same_route(FALLBACK_ROUTE, r.route)
-        )
+        hits = sum(1 for r in self.results if r.error is None and is_fallback(r.route))
         return hits / self.total if self.total else 0.0
 
     @property
@@ -168,7 +186,14 @@ class RouterTestReport:
             got = result.got
             if result.error is None and result.route is not None:
                 candidates = (result.case.expect_task, *self.routes)
-                got = next((k for k in candidates if same_route(k, result.route)), got)
+                got = next(
+                    (
+                        k
+                        for k in candidates
+                        if route_matches(k, result.route, self.aliases.get(k, ()))
+                    ),
+                    got,
+                )
             row = matrix.setdefault(result.case.expect_task, {})
             row[got] = row.get(got, 0) + 1
         return {k: dict(sorted(v.items())) for k, v in sorted(matrix.items())}
@@ -179,16 +204,24 @@ def run_routing_tests(
     send: Send,
     *,
     parallelism: int = 4,
+    names: Mapping[str, str] | None = None,
 ) -> list[RouterTestReport]:
     """Run every case of every (target name, spec) pair. A failed request is a failed case
-    (with its error), never an aborted run: one flaky call must not hide the other results."""
+    (with its error), never an aborted run: one flaky call must not hide the other results.
+    `names` (task_slug -> display name, from the presets endpoint or the catalog) lets a
+    header that carries a preset's display name match its slug."""
+    names = dict(names or {})
 
-    def one(job: tuple[str, int, RoutingCase]) -> CaseResult:
-        target, index, case = job
+    def aliases(spec: RouterSpec) -> dict[str, tuple[str, ...]]:
+        return {slug: (names[slug],) for slug in spec.presets if names.get(slug)}
+
+    def one(job: tuple[str, int, RoutingCase, dict[str, tuple[str, ...]]]) -> CaseResult:
+        target, index, case, known = job
+        also = known.get(case.expect_task, ())
         try:
             reply = send(target, case)
         except RouterctlError as exc:
-            return CaseResult(target, index, case, error=str(exc))
+            return CaseResult(target, index, case, error=str(exc), aliases=also)
         return CaseResult(
             target,
             index,
@@ -198,9 +231,14 @@ def run_routing_tests(
             latency_ms=reply.latency_ms,
             prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens,
+            aliases=also,
         )
 
-    jobs = [(target, i, case) for target, spec in routers for i, case in enumerate(spec.tests)]
+    jobs = [
+        (target, i, case, aliases(spec))
+        for target, spec in routers
+        for i, case in enumerate(spec.tests)
+    ]
     with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="test") as pool:
         results = iter(list(pool.map(one, jobs)))
     # Slice by position, not by name: two entries may target the same router name.
@@ -209,6 +247,7 @@ def run_routing_tests(
             target,
             tuple(next(results) for _ in spec.tests),
             routes=(*spec.tasks, *spec.presets, FALLBACK_ROUTE),
+            aliases=aliases(spec),
         )
         for target, spec in routers
     ]

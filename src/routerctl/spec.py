@@ -136,10 +136,9 @@ def format_loc(loc: Iterable[str | int]) -> str:
 # --- reading YAML ---------------------------------------------------------------------------
 
 MAX_DEPTH = 32  # a router file nests 4 deep (tasks.<key>.models[i]); more is a mistake or abuse
-# libyaml's composer recurses in C and overflows the stack (a segfault, not an exception) near
-# 20,000 levels. Each level costs at least one character, so shorter texts are composed as they
-# are and longer ones get a streaming depth check first.
-_DEPTH_SCAN_ABOVE = 4096
+# Depth is counted on the event stream before composing: libyaml's composer segfaults near
+# 20,000 levels, and from PyYAML 6.0.4 refuses 1,000 with its own message; ours must win.
+_LIBYAML_NESTING = "maximum nesting depth"  # libyaml >= 0.2.6: "exceeded maximum nesting depth"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -221,14 +220,15 @@ def parse_document(raw: bytes, name: str, *, required_mapping: bool = True) -> D
     if "\x00" in text:
         raise fail(1, 1, "file contains NUL bytes; is it a binary file?", "not-utf8")
     try:
-        if len(text) > _DEPTH_SCAN_ABOVE:
-            _check_depth(text)
+        _check_depth(text)
         node = yaml.compose(text, Loader=_Loader)
     except _Problem as deep:
         raise fail(deep.line, deep.col, deep.message, deep.code) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if _LIBYAML_NESTING in (exc.problem or ""):  # pragma: no cover - _check_depth is first
+            raise fail(line, col, _too_deep(), "too-deep") from None
         problem = exc.problem or exc.context or "cannot parse"
         raise fail(line, col, f"invalid YAML: {problem}", "yaml-syntax") from None
     except yaml.reader.ReaderError as exc:
@@ -279,17 +279,25 @@ def _too_deep() -> str:
 
 
 def _check_depth(text: str) -> None:
-    """Stream the parser's events (libyaml's parser does not recurse) and stop at MAX_DEPTH."""
-    depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                mark = event.start_mark
-                line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-                raise _Problem(line, col, (), _too_deep(), "too-deep")
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    """Raise _Problem where a collection opens deeper than MAX_DEPTH. On `[[[…` past 1,000 levels
+    6.0.4's libyaml fails before any event, so the Python parser (no limit) re-reads up to there."""
+    for loader in (_Loader, yaml.SafeLoader):
+        depth = 0
+        try:
+            for event in yaml.parse(text, Loader=loader):
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        at = event.start_mark
+                        line, col = (at.line + 1, at.column + 1) if at else (1, 1)
+                        raise _Problem(line, col, (), _too_deep(), "too-deep")
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    depth -= 1
+            return
+        except yaml.MarkedYAMLError as exc:
+            if loader is not _Loader or _LIBYAML_NESTING not in (exc.problem or ""):
+                return  # the composer reports other errors (the Python parser has no limit)
+            text = text[: exc.problem_mark.index + 1] if exc.problem_mark else text
 
 
 class _Builder:
@@ -1001,8 +1009,8 @@ def _attach_test_files(
                 )
             )
             continue
-        data = doc.data.get("tests") if isinstance(doc.data, dict) else doc.data
-        loc: tuple[str | int, ...] = ("tests",) if isinstance(doc.data, dict) else ()
+        data, loc, problems = RoutingCase.read_tests_file(doc.data)
+        issues += [doc.issue((key,), message, code="bad-test") for key, message in problems]
         if not isinstance(data, list):
             issues.append(
                 doc.issue(

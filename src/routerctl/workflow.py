@@ -7,6 +7,7 @@ prints: warnings come back in the result, and the caller decides where they go.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
@@ -39,6 +40,8 @@ class LiveSource(Protocol):
     def list_router_summaries(self) -> list[LiveRouter]: ...
     def get_routers(self, uuids: Sequence[str]) -> list[LiveRouter]: ...
     def list_models(self) -> list[dict[str, Any]]: ...
+    def list_task_presets(self) -> list[dict[str, Any]]: ...
+    def list_agents(self) -> list[dict[str, Any]]: ...
     def quota(self) -> tuple[int | None, int | None]: ...
 
 
@@ -80,11 +83,15 @@ def plan_project(
     max_requests: int | None = None,
     budget: Budget | None = None,
 ) -> PlanResult:
-    """Load the files, read the live routers the plan compares (reads.py), diff them, and add
-    costs when the project has a traffic profile. `changed_since`: only the routers a git
-    change touches (changes.py); `max_requests` / `budget`: refuse or warn before spending the
-    API's quota (the share left to warn at: ROUTERCTL_BUDGET_SHARE, see reads.budget_share)."""
+    """Load the files, read the live routers the plan compares (reads.py), diff them, put the
+    live catalog's problems (unknown model ids and preset slugs) first among the plan's
+    warnings, name the agents that use each router being deleted or renamed, and add costs
+    when the project has a traffic profile. `changed_since`: only the routers a git change
+    touches (changes.py); `max_requests` / `budget`: refuse or warn before spending the API's
+    quota (the share left to warn at: ROUTERCTL_BUDGET_SHARE, see reads.budget_share)."""
     from routerctl import gc_pause
+    from routerctl.catalog import live_catalog, plan_warnings
+    from routerctl.dependencies import annotate_plan
     from routerctl.diff import compute_plan
     from routerctl.reads import BudgetMeter, budget_share, in_play, read_live
 
@@ -108,10 +115,12 @@ def plan_project(
         lambda: live_source.stats.requests,
         live_source.quota,
     )
-    costs = 1 if project.settings.traffic else 0  # the model catalog's first page, for prices
+    # After the GETs: the catalog (models and task presets, unless cached) and, for prices,
+    # the models again; the agents list only for deletes and renames, so not counted.
+    extra = 2 + (1 if project.settings.traffic else 0)
 
     def before_gets(gets: int) -> None:
-        meter.check(gets + costs, f"{gets} router GETs" + (" and the model catalog" * costs))
+        meter.check(gets + extra, f"{gets} router GETs and up to {extra} for the catalog")
 
     # JSON and pydantic models of every listed router, then the diff: no cycles to collect.
     with gc_pause.paused():
@@ -132,6 +141,16 @@ def plan_project(
             environment=project.environment,
             api_url=live_source.base_url,
         )
+    wanted = set(targets)
+    checked = [
+        r
+        for r in loaded.routers
+        if (not wanted or r.spec.name in wanted or wanted.intersection(r.spec.renamed_from))
+        and (only is None or r.spec.name in only)
+    ]
+    catalog = live_catalog(live_source.list_models, live_source.list_task_presets)
+    plan = dataclasses.replace(plan, warnings=(*plan_warnings(checked, catalog), *plan.warnings))
+    plan = annotate_plan(plan, live_source.list_agents)
     notes: list[str] = []
     plan = _with_costs(project, plan, live_source.list_models, notes.append)
     plan = replace(

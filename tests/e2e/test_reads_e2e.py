@@ -118,7 +118,8 @@ def test_plan_gets_only_the_routers_it_compares(project: Path, emulator: Emulato
     assert "Plan: 0 to create, 2 to update, 0 to delete." in done.stdout
     # app-000, app-001 and the rename's old name app-002: 3 GETs of 250 live routers.
     assert count.since() == {"pages": 2, "gets": 3}
-    assert "API requests made: 5" in done.stdout
+    # + the model catalog and task presets (1 page each) and the agents list (for the rename).
+    assert "API requests made: 8" in done.stdout
     # The other 27 in-scope routers without a file are still reported, from the list alone.
     assert "Not in the files; deleted only with --prune (27)" in done.stdout
 
@@ -352,12 +353,13 @@ def test_max_requests_refuses_up_front_and_the_share_warns(
     count = Counter(emulator)
     done = routerctl(project, emulator, "plan", "--max-requests", "20")
     assert done.returncode == 1
-    assert "this plan needs about 61 requests" in done.stderr
+    # 1 page + 60 GETs + up to 2 for the catalog (models, task presets).
+    assert "this plan needs about 63 requests" in done.stderr
     assert "over --max-requests 20" in done.stderr
     assert count.since() == {"pages": 1, "gets": 0}  # only the list, to estimate
 
-    # 61 requests of the 99 left this minute is over half: said in the plan, still exit 0/2.
+    # 63 requests of the 99 left this minute is over half: said in the plan, still exit 0/2.
     done = routerctl(project, emulator, "plan", "--detailed-exitcode")
     assert done.returncode == 0, done.stderr
-    assert "this plan spends about 61 requests, over 50% of the 99 left" in done.stdout
-    assert "API requests made: 61; rate-limit quota left: about 38 of 100." in done.stdout
+    assert "this plan spends about 63 requests, over 50% of the 99 left" in done.stdout
+    assert "API requests made: 63; rate-limit quota left: about 36 of 100." in done.stdout

@@ -54,6 +54,7 @@ from typing import Any, cast
 from urllib.parse import parse_qs, quote, urlsplit
 
 from routerctl.emulator import catalog
+from routerctl.emulator.agents import AgentsMixin, AgentStore
 from routerctl.emulator.faults import Fault, FaultInjector, FaultPlan
 from routerctl.emulator.ratelimit import RateLimiter, RateState
 from routerctl.emulator.routing import select_route
@@ -288,6 +289,7 @@ _API_ROUTES: tuple[_Route, ...] = (
         DELETE="_delete_router",
     ),
     _route(r"^/v2/gen-ai/models$", "/v2/gen-ai/models", GET="_list_models"),
+    _route(r"^/v2/gen-ai/agents$", "/v2/gen-ai/agents", GET="_list_agents"),  # agents.py
 )
 _INFERENCE_ROUTE = _route(
     r"^(/v1)?/chat/completions$", "/v1/chat/completions", POST="_chat_completions"
@@ -298,6 +300,7 @@ _CONTROL_ROUTES: tuple[_Route, ...] = (
         r"^/_emulator/faults$", "/_emulator/faults", GET="_control_faults", POST="_control_faults"
     ),
     _route(r"^/_emulator/stats$", "/_emulator/stats", GET="_control_stats"),
+    _route(r"^/_emulator/agents$", "/_emulator/agents", POST="_control_agents"),
     _route(
         r"^/_emulator/config$", "/_emulator/config", GET="_control_config", PUT="_control_config"
     ),
@@ -312,7 +315,7 @@ def _match(routes: tuple[_Route, ...], path: str) -> tuple[_Route, dict[str, str
     return None
 
 
-class Emulator:
+class Emulator(AgentsMixin):
     """A local stand-in for the DigitalOcean router API and the inference route.
 
     Use it as a context manager (`with Emulator() as emu:`), call `start()` to serve from a
@@ -343,6 +346,7 @@ class Emulator:
         self._router_presets = catalog.router_presets()
         self._models = catalog.models()
         self._store = RouterStore(self._preset_descriptions, state_file)
+        self._agents = AgentStore()  # not persisted to the state file
         self._faults = FaultInjector()
         self._stats = Stats()
         self._limiter = RateLimiter()
@@ -440,8 +444,9 @@ class Emulator:
     # --- direct state access (tests, benchmarks) ---------------------------------------
 
     def reset(self) -> None:
-        """Drop all routers, faults, counters and rate-limit windows. Config is kept."""
+        """Drop all routers, agents, faults, counters and rate-limit windows. Config is kept."""
         self._store.clear()
+        self._agents.clear()
         self._faults.reset()
         self._stats.reset()
         self._limiter.reset()
