@@ -24,7 +24,7 @@ out="${ROUTERCTL_OUT:-.}"
 
 usage() {
   echo "usage:" >&2
-  sed -n '5,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 64
 }
 
