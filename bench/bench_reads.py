@@ -51,6 +51,8 @@ OLD = (
     "main()\n"
 )
 NEW = "import sys\nfrom routerctl.cli import main\nsys.argv[0] = 'routerctl'\nmain()\n"
+# The same CLI with the garbage collector left alone (how it ran before issue 20).
+GC_ON = "import routerctl.gc_pause as g\ng.ENABLED = False\n" + NEW
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,13 @@ def live_payloads(count: int, scratch: Path) -> list[dict[str, object]]:
 
 
 def routerctl(
-    emu: EmulatorProcess, cwd: Path, args: list[str], *, old: bool = False, check: bool = True
+    emu: EmulatorProcess,
+    cwd: Path,
+    args: list[str],
+    *,
+    old: bool = False,
+    check: bool = True,
+    launcher: str | None = None,
 ) -> Run:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ROUTERCTL_", "DIGITALOCEAN"))}
     env.update(
@@ -96,7 +104,7 @@ def routerctl(
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", OLD if old else NEW, *args],
+        [sys.executable, "-c", launcher or (OLD if old else NEW), *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -284,10 +292,17 @@ def end_to_end_full_plan(count: int, runs: int, latency_ms: float) -> None:
         emu.seed(live_payloads(count, Path(tmp) / "seed"))
         repo = Path(tmp) / "repo"
         write_project(repo, range(count), dict.fromkeys(range(1, count, 3), 1))
-        for mode, summary in (("summary (GET each)", True), ("full (config included)", False)):
+        modes = (
+            ("summary (GET each)", True, NEW),
+            ("full (config included)", False, NEW),
+            ("full (config included), garbage collector as before", False, GC_ON),
+        )
+        for mode, summary, launcher in modes:
             emu.configure(latency_ms=latency_ms, summary_list=summary)
-            routerctl(emu, repo, ["plan"])  # warm-up
-            ordered = sorted((routerctl(emu, repo, ["plan"]) for _ in range(runs)), key=_wall)
+            routerctl(emu, repo, ["plan"], launcher=launcher)  # warm-up
+            ordered = sorted(
+                (routerctl(emu, repo, ["plan"], launcher=launcher) for _ in range(runs)), key=_wall
+            )
             results[mode] = ordered[len(ordered) // 2]
     print(
         f"End to end: `routerctl plan` as a subprocess on {count} router files (bench_validate's "
