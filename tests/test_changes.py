@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from routerctl.changes import changed_scope
+from routerctl.changes import changed_scope, read_changes
 from routerctl.errors import ConfigError
 from routerctl.project import load_project
 
@@ -61,14 +61,14 @@ def repo(tmp_path: Path) -> Path:
 def scope(repo: Path, env: str | None = "staging", ref: str = "main") -> dict[str, str] | None:
     project = load_project(config=str(repo / "routerctl.yaml"), environment=env)
     overlay = project.overlay
+    overlay_dir = overlay.directory if overlay else None
     found = changed_scope(
-        ref=ref,
+        changes=read_changes(ref, cwd=repo, router_dir=project.router_dir, overlay_dir=overlay_dir),
         loaded=project.load(),
         router_dir=project.router_dir,
         settings_path=project.settings_path,
-        overlay_dir=overlay.directory if overlay else None,
+        overlay_dir=overlay_dir,
         rename=overlay.rename if overlay else None,
-        cwd=repo,
     )
     return None if found.names is None else {n: found.why[n] for n in sorted(found.names)}
 
@@ -94,8 +94,16 @@ def test_tests_files_and_this_environments_overlays_count_in_live_names(repo: Pa
 
 def test_an_edited_name_plans_the_old_and_the_new_name(repo: Path) -> None:
     (repo / "routers" / "alpha.yaml").write_text(router("alpha-two"))
-    git(repo, "commit", "-qam", "rename alpha without renamed_from")
-    assert set(scope(repo) or {}) == {"alpha-staging", "alpha-two-staging"}
+    (repo / "routers" / "gamma.yaml").unlink()
+    git(repo, "commit", "-qam", "rename alpha without renamed_from, drop gamma")
+    (repo / "routers" / "beta.yaml").write_text(router("beta-two"))  # not committed
+    assert scope(repo) == {
+        "alpha-staging": "routers/alpha.yaml changed or deleted (its name at main)",
+        "alpha-two-staging": "routers/alpha.yaml changed",
+        "beta-staging": "routers/beta.yaml changed or deleted (its name at main)",
+        "beta-two-staging": "routers/beta.yaml changed",
+        "gamma-staging": "routers/gamma.yaml changed or deleted (its name at main)",
+    }
 
 
 def test_renamed_from_links_an_unchanged_router_to_a_deleted_name(repo: Path) -> None:

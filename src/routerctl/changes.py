@@ -77,10 +77,17 @@ def _n(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _run(args: Sequence[str], cwd: Path, what: str) -> subprocess.CompletedProcess[bytes]:
+def _run(
+    args: Sequence[str], cwd: Path, what: str, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, timeout=GIT_TIMEOUT, check=False
+            ["git", *args],
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            timeout=GIT_TIMEOUT,
+            check=False,
         )
     except FileNotFoundError:
         raise ConfigError("--changed-since needs git, which is not installed") from None
@@ -157,24 +164,55 @@ def _inside(path: Path, directory: Path) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class GitChanges:
+    """What git says changed since REF: it needs no router file, so it is read while the
+    files load (workflow.plan_project)."""
+
+    ref: str
+    top: Path  # the repository's top directory, resolved
+    base: str
+    changes: tuple[tuple[str, str | None], ...]  # see _changed_paths
+    names_at_base: dict[str, str | None]  # a changed router file's `name:` at the merge base
+
+
+def read_changes(ref: str, *, cwd: Path, router_dir: Path, overlay_dir: Path | None) -> GitChanges:
+    """The git half of changed_scope: the merge base, the changed paths, and the names the
+    changed or deleted router files declared at the merge base (one `git cat-file` for all)."""
+    found = _git(["rev-parse", "--show-toplevel"], cwd.resolve(), "find the repository")
+    top = Path(found.strip()).resolve()
+    base = _merge_base(ref, top)
+    changes = tuple(_changed_paths(base, top))
+    routers_at = router_dir.resolve()
+    overlays_at = overlay_dir.resolve() if overlay_dir is not None else None
+    olds = sorted(
+        {
+            before
+            for _, before in changes
+            if before
+            and before.endswith(ROUTER_SUFFIXES)
+            and not before.endswith(TESTS_SUFFIXES)
+            and _inside(_real(top / before), routers_at)
+            and not (overlays_at is not None and _inside(_real(top / before), overlays_at))
+        }
+    )
+    return GitChanges(ref, top, base, changes, _names_at(base, olds, top))
+
+
 def changed_scope(
     *,
-    ref: str,
+    changes: GitChanges,
     loaded: LoadResult,
     router_dir: Path,
     settings_path: Path | None,
     overlay_dir: Path | None,
     rename: Callable[[str], str] | None = None,
-    cwd: Path = Path("."),
 ) -> ChangeScope:
-    """The routers changed since `ref` (see the module doc). `rename` maps a file's name to
-    the environment's live name (Overlay.rename), None for no mapping."""
+    """The routers changed since `changes.ref` (see the module doc). `rename` maps a file's
+    name to the environment's live name (Overlay.rename), None for no mapping."""
     live_name = rename if rename is not None else (lambda name: name)
-    found = _git(["rev-parse", "--show-toplevel"], cwd.resolve(), "find the repository")
-    top = Path(found.strip()).resolve()
-    base = _merge_base(ref, top)
-    changes = _changed_paths(base, top)
-    files = tuple(sorted({p for pair in changes for p in pair if p}))
+    ref, base, top = changes.ref, changes.base, changes.top
+    files = tuple(sorted({p for pair in changes.changes for p in pair if p}))
     settings = settings_path.resolve() if settings_path is not None else None
     routers_at = router_dir.resolve()
     overlays_at = overlay_dir.resolve() if overlay_dir is not None else None
@@ -184,7 +222,7 @@ def changed_scope(
     def add(name: str, reason: str) -> None:
         why.setdefault(name, reason)
 
-    for now, before in changes:
+    for now, before in changes.changes:
         for rel, at_base in ((now, False), (before, True)):
             if not rel:
                 continue
@@ -204,7 +242,7 @@ def changed_scope(
                 if path in by_path:
                     add(by_path[path], f"{rel} changed")
             else:
-                old = _name_at(base, rel, top)
+                old = changes.names_at_base.get(rel)
                 if old is None:
                     return ChangeScope(
                         ref,
@@ -218,10 +256,35 @@ def changed_scope(
     return ChangeScope(ref, base, frozenset(names), why, files=files)
 
 
-def _name_at(commit: str, rel: str, top: Path) -> str | None:
-    raw = _git(["show", f"{commit}:{rel}"], top, f"read {rel} at the merge base")
+def _names_at(commit: str, rels: Sequence[str], top: Path) -> dict[str, str | None]:
+    """`name:` of each file at `commit` (None: missing or unreadable), from one
+    `git cat-file --batch` (a process per file cost ~20 ms each)."""
+    asked = [rel for rel in rels if "\n" not in rel]  # the batch protocol is line-based
+    names: dict[str, str | None] = dict.fromkeys(rels)
+    if not asked:
+        return names
+    stdin = "".join(f"{commit}:{rel}\n" for rel in asked).encode("utf-8", "surrogateescape")
+    done = _run(["cat-file", "--batch"], top, "read files at the merge base", stdin)
+    if done.returncode != 0:
+        return names
+    out, pos = done.stdout, 0
+    for rel in asked:
+        end = out.find(b"\n", pos)
+        if end < 0:
+            break
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) != 3 or header[1] != b"blob" or not header[2].isdigit():
+            continue  # "<object> missing"
+        size = int(header[2])
+        names[rel] = _declared_name(out[pos : pos + size], rel)
+        pos += size + 1
+    return names
+
+
+def _declared_name(raw: bytes, rel: str) -> str | None:
     try:
-        data = parse_document(raw.encode("utf-8", "surrogateescape"), rel).data
+        data = parse_document(raw, rel).data
     except SpecError:
         return None
     name = data.get("name") if isinstance(data, dict) else None

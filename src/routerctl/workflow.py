@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,7 +18,7 @@ from routerctl.plan import Plan
 from routerctl.reads import Budget
 
 if TYPE_CHECKING:
-    from routerctl.changes import ChangeScope
+    from routerctl.changes import ChangeScope, GitChanges
     from routerctl.cost import PriceBook, RouterReport
     from routerctl.errors import Issue
     from routerctl.models import LiveRouter, RouterSpec, TrafficProfile
@@ -95,10 +96,13 @@ def plan_project(
     from routerctl.diff import compute_plan
     from routerctl.reads import BudgetMeter, budget_share, in_play, read_live
 
-    loaded = load_desired(project, strict=strict)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="routerctl-git") as git:
+        # git's answer needs no router file: ask it while the files load.
+        asked = None if changed_since is None else git.submit(_read_changes, project, changed_since)
+        loaded = load_desired(project, strict=strict)
+        scope = None if asked is None else _changed_scope(project, loaded, asked.result())
     specs = loaded.specs
     prune_settings = project.prune_settings
-    scope = _changed_scope(project, loaded, changed_since) if changed_since is not None else None
     only = scope.names if scope is not None else None
     compares = in_play(
         specs,
@@ -173,18 +177,29 @@ def _within(
     return lambda router: router.name in names and compares(router)
 
 
-def _changed_scope(project: Project, loaded: LoadResult, ref: str) -> ChangeScope:
+def _read_changes(project: Project, ref: str) -> GitChanges:
+    from routerctl.changes import read_changes
+
+    overlay = project.overlay
+    return read_changes(
+        ref,
+        cwd=project.base,
+        router_dir=project.router_dir,
+        overlay_dir=overlay.directory if overlay is not None else None,
+    )
+
+
+def _changed_scope(project: Project, loaded: LoadResult, changes: GitChanges) -> ChangeScope:
     from routerctl.changes import changed_scope
 
     overlay = project.overlay
     return changed_scope(
-        ref=ref,
+        changes=changes,
         loaded=loaded,
         router_dir=project.router_dir,
         settings_path=project.settings_path,
         overlay_dir=overlay.directory if overlay is not None else None,
         rename=overlay.rename if overlay is not None else None,
-        cwd=project.base,
     )
 
 
