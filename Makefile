@@ -1,4 +1,4 @@
-.PHONY: help install lock lock-upgrade lock-check test test-latest release-check lint typecheck unit demo docs catalog bench reliability validate-examples clean
+.PHONY: help install lock lock-upgrade lock-check test test-latest release-check lint typecheck unit demo docs catalog bench reliability validate-examples clean fuzz
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -81,6 +81,16 @@ test-latest:  ## the gate on the newest release of every dependency, no lock (th
 
 release-check: install  ## the release workflow's dry run: build, twine check, clean-venv smoke test
 	$(PY) scripts/release_check.py $(if $(TAG),--tag $(TAG))
+
+FUZZ_SECONDS ?= 60
+
+fuzz: install  ## coverage-guided fuzzing (atheris) of the YAML reader and plan loader, 60 s each
+	$(UV) sync --locked --extra dev --extra fuzz --python python3 --quiet
+	mkdir -p fuzz/corpus/yaml fuzz/corpus/plan
+	$(PY) fuzz/fuzz_yaml.py -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=1024 \
+		-timeout=10 -print_final_stats=1 fuzz/corpus/yaml fuzz/seeds/yaml
+	$(PY) fuzz/fuzz_plan.py -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=1024 \
+		-timeout=10 -print_final_stats=1 fuzz/corpus/plan fuzz/seeds/plan
 
 clean:  ## remove the venv and caches
 	rm -rf $(VENV) $(LATEST_VENV) $(TOOLS) dist .pytest_cache .mypy_cache .ruff_cache build *.egg-info src/*.egg-info

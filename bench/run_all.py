@@ -38,6 +38,8 @@ SCRIPTS = (
     ("list", "bench_list.py", "list 1,000 routers at 20 ms latency (issue 3)"),
     ("plan", "bench_plan.py", "whole plan of 1,000 routers at 20 ms latency (issue 4)"),
     ("apply", "bench_apply.py", "apply 200 routers; 429s under 250/min (issue 5)"),
+    ("hostile-files", "bench_hostile_files.py", "`validate` on 236 KB / 1 MiB hostile files"),
+    ("duplicates", "bench_duplicates.py", "3 files, lost creates, dup names, lagging list (13)"),
 )
 VERDICT = re.compile(r"\b(ok|met|OVER|MISSED)\b")
 FIGURE_COLUMNS = ("median", "measured", "wall time")

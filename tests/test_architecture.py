@@ -69,9 +69,9 @@ MODULE_LINE_CAP = 500
 MODULE_LINE_ALLOWLIST: dict[str, int] = {
     "client": 1310,
     "spec": 1170,
-    "cli": 860,
+    "cli": 858,
     "cost": 925,
-    "render": 625,
+    "render": 624,
     "fmt": 540,
     "emulator.server": 1000,
 }
@@ -79,7 +79,7 @@ MODULE_LINE_ALLOWLIST: dict[str, int] = {
 COMMAND_LINE_CAP = 60
 # click commands over the cap today (lines of the function, decorators excluded).
 COMMAND_LINE_ALLOWLIST: dict[str, int] = {
-    "apply": 85,
+    "apply": 68,
     "cost": 65,
     "test_": 75,
 }

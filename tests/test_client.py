@@ -1011,7 +1011,8 @@ def test_pacing_spreads_the_last_requests_over_the_window(
 def test_no_pacing_while_the_budget_is_ample(
     api: respx.MockRouter, make_client: Callable[..., RouterClient], fake_time: FakeTime
 ) -> None:
-    budget = BudgetApi(fake_time, limit=250, window=60)
+    # DigitalOcean's quota: 5,000 an hour (so a burst limit of 250 a minute, half of it at once).
+    budget = BudgetApi(fake_time, limit=5000, window=3600, rolling=True)
     api.get(f"{ROUTERS}/u1").mock(
         side_effect=lambda request: budget.respond({"model_router": router_json("u1", "a")})
     )
@@ -1086,13 +1087,42 @@ def test_create_timeout_then_found_by_name_returns_it_without_a_second_post(
 
 
 def test_create_502_then_not_found_posts_again(
-    api: respx.MockRouter, make_client: Callable[..., RouterClient]
+    api: respx.MockRouter, make_client: Callable[..., RouterClient], monkeypatch: Any
 ) -> None:
+    monkeypatch.setenv("ROUTERCTL_LIST_SETTLE", "0")  # look once
     post = api.post(ROUTERS).mock(side_effect=[httpx.Response(502), one("u8", "triage")])
     listed = api.get(ROUTERS).mock(return_value=listing([router_json("u1", "other")]))
     created = make_client().create_router(PAYLOAD)
     assert created.uuid == "u8"
     assert (post.call_count, listed.call_count) == (2, 1)
+
+
+def test_a_lost_create_waits_for_a_lagging_list_instead_of_posting_again(
+    api: respx.MockRouter, make_client: Callable[..., RouterClient], events: list[str]
+) -> None:
+    post = api.post(ROUTERS).mock(side_effect=[httpx.Response(502), one("u9", "triage")])
+    late = router_json("u8", "triage")
+    listed = api.get(ROUTERS).mock(
+        side_effect=[listing([]), listing([]), listing([late]), listing([late])]
+    )
+    created = make_client().create_router(PAYLOAD)
+    assert created.uuid == "u8"  # the first POST's router, found once the list caught up
+    assert (post.call_count, listed.call_count) == (1, 3)
+    waits = [e for e in events if "the list may lag" in e]
+    assert len(waits) == 2  # every wait is said (shown with --debug)
+    assert "of at most 10 s" in waits[0]
+
+
+def test_a_lost_create_not_listed_within_the_window_is_sent_again(
+    api: respx.MockRouter, make_client: Callable[..., RouterClient], monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("ROUTERCTL_LIST_SETTLE", "2")
+    post = api.post(ROUTERS).mock(side_effect=[httpx.Response(502), one("u8", "triage")])
+    listed = api.get(ROUTERS).mock(return_value=listing([]))
+    client = make_client()
+    assert client.create_router(PAYLOAD).uuid == "u8"
+    # 0.25 + 0.5 + 1 + 0.25 s of (fake) waiting: five looks, then the POST again
+    assert (post.call_count, listed.call_count) == (2, 5)
 
 
 @pytest.mark.parametrize(
@@ -1128,8 +1158,9 @@ def test_create_4xx_is_final(
 
 
 def test_create_conflict_after_ambiguous_attempt_looks_up_again(
-    api: respx.MockRouter, make_client: Callable[..., RouterClient]
+    api: respx.MockRouter, make_client: Callable[..., RouterClient], monkeypatch: Any
 ) -> None:
+    monkeypatch.setenv("ROUTERCTL_LIST_SETTLE", "0")  # one look per attempt
     # The lookup right after the timeout misses the router (not yet visible); the retry then
     # hits "already exists": the first POST did work, so that router is the result.
     post = api.post(ROUTERS).mock(

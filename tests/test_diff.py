@@ -207,12 +207,23 @@ def test_compute_plan_delete_warns_that_callers_break() -> None:
     )
 
 
-def test_compute_plan_duplicate_live_names_manage_the_oldest_and_never_delete_the_other() -> None:
+def test_compute_plan_duplicate_live_names_of_a_managed_router_are_an_error_naming_both() -> None:
     spec = make_spec("dup")
     older = make_live(spec, "u-old", created_at="2026-01-01T00:00:00Z", description="drifted")
     newer = make_live(spec, "u-new", created_at="2026-02-01T00:00:00Z")
-    plan = compute_plan([spec], [newer, older], prune=True, prune_scope=["*"])
-    assert [(c.action, c.uuid) for c in plan.changes] == [(Action.UPDATE, "u-old")]
+    with pytest.raises(PlanError, match=r"2 live routers are named 'dup': u-old, u-new\."):
+        compute_plan([spec], [newer, older], prune=True, prune_scope=["*"])
+    orphan_pair = [make_live(make_spec("gone"), "g1"), make_live(make_spec("gone"), "g2")]
+    with pytest.raises(PlanError, match="named 'gone': g1, g2"):
+        compute_plan([], orphan_pair, prune_scope=["go*"])
+
+
+def test_compute_plan_duplicates_nobody_here_manages_stay_a_warning() -> None:
+    spec = make_spec("dup")
+    older = make_live(spec, "u-old", created_at="2026-01-01T00:00:00Z")
+    newer = make_live(spec, "u-new", created_at="2026-02-01T00:00:00Z")
+    plan = compute_plan([], [newer, older], prune=True, prune_scope=["team-*"])
+    assert plan.changes == ()
     assert plan.unmanaged == ("dup",)
     assert plan.warnings == (
         "2 live routers are named 'dup'; routerctl manages the oldest (u-old) and leaves u-new "
@@ -227,12 +238,21 @@ def test_compute_plan_targets_limit_the_plan_and_warn() -> None:
         make_live(make_spec("b", description="old"), "u2"),
         make_live(make_spec("orphan"), "u3"),
     ]
-    plan = compute_plan(desired, live, targets=["a", "nope"], prune=True, prune_scope=["*"])
+    plan = compute_plan(desired, live, targets=["a"], prune=True, prune_scope=["*"])
     assert [c.name for c in plan.changes] == ["a"]
-    assert plan.targets == ("a", "nope")
+    assert plan.targets == ("a",)
     assert plan.warnings == (
-        "--target 'nope' matches no router in the files or live",
         "this plan is limited by --target: other routers were not compared and may differ",
+    )
+
+
+def test_compute_plan_a_target_matching_nothing_is_an_error_with_did_you_mean() -> None:
+    desired = [make_spec("triage-router")]
+    with pytest.raises(PlanError) as info:
+        compute_plan(desired, [], targets=["triage-ruoter", "zzz"])
+    assert str(info.value) == (
+        "--target 'triage-ruoter' (did you mean 'triage-router'?), 'zzz' matches no router in "
+        "the files or live; nothing planned"
     )
 
 

@@ -222,7 +222,7 @@ def test_exit_code_table_matches_the_exit_codes():
     text = (DOCS / "exit-codes.md").read_text(encoding="utf-8")
     table = text.split("## By command")[0]
     documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, flags=re.M)}
-    assert documented == {int(code) for code in ExitCode} | {130}  # 130: interrupted
+    assert documented == {int(code) for code in ExitCode}
 
 
 def test_python_api_doc_mentions_every_exported_name():

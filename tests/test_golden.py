@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from routerctl.diff import compute_plan
-from routerctl.errors import PlanError
+from routerctl.errors import ConfigError, PlanError
 from routerctl.models import LiveRouter, RouterSpec
 from routerctl.plan import Plan, load_plan, save_plan
 from routerctl.render import render_plan, render_plan_json, render_plan_markdown
@@ -120,7 +120,52 @@ def test_golden_plan_survives_save_and_load(name: str, tmp_path: Path) -> None:
     loaded = load_plan(path)
     assert loaded == plan
     assert render_plan(loaded) == render_plan(plan)
-    assert path.read_text(encoding="utf-8") == render_plan_json(plan)
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved.pop("digest").startswith("sha256:")
+    assert saved == json.loads(render_plan_json(plan))
+
+
+def test_an_edited_plan_is_refused_with_one_line(tmp_path: Path) -> None:
+    data = _saved(tmp_path)
+    data["changes"][0]["after"]["description"] = "something the reviewer never saw"
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(PlanError) as info:
+        load_plan(path)
+    assert "does not match its digest, so it was edited or damaged" in str(info.value)
+    del data["digest"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(PlanError, match="the plan has no digest"):
+        load_plan(path)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("api_url", ..., "no 'api_url'"),
+        ("prune", ..., "no 'prune'"),
+        ("targets", ..., "no 'targets'"),
+        ("environment", ..., "no 'environment'"),
+        ("prune", "yes", "prune must be true or false"),
+        ("targets", "a", "targets must be a list of names"),
+        ("api_url", 5, '"api_url" is not a string'),
+    ],
+)
+def test_a_missing_guard_field_is_a_damaged_plan_not_a_disabled_check(
+    tmp_path: Path, key: str, value: Any, message: str
+) -> None:
+    from routerctl.plan import digest
+
+    data = _saved(tmp_path)
+    if value is ...:
+        del data[key]
+    else:
+        data[key] = value
+    data["digest"] = digest(data)  # consistent, so the guard check itself must catch it
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(PlanError, match=f"damaged plan file \\({message}"):
+        load_plan(path)
 
 
 # --- damaged and foreign plan files ---------------------------------------------------------------
@@ -229,7 +274,7 @@ def test_save_plan_replaces_atomically_and_leaves_no_temp_files(tmp_path: Path) 
 def test_save_plan_failure_leaves_no_temp_file(tmp_path: Path) -> None:
     target = tmp_path / "taken"
     target.mkdir()
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(ConfigError, match="cannot write plan file: it exists and is not a regular"):
         save_plan(Plan(), target)
     assert [p.name for p in tmp_path.iterdir()] == ["taken"]
 

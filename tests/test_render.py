@@ -244,7 +244,8 @@ def test_render_create_wraps_long_descriptions_without_breaking_words() -> None:
 
 
 def test_render_delete_shows_the_router_being_removed() -> None:
-    plan = compute_plan([], [make_live(make_spec("gone"), "u-g")], prune=True, prune_scope=["*"])
+    live = [make_live(make_spec("gone"), "u-g"), make_live(make_spec("kept"), "u-k")]
+    plan = compute_plan([make_spec("kept")], live, prune=True, prune_scope=["*"])
     assert change_lines(plan)[:3] == [
         "- delete gone  (uuid u-g)",
         '    ! clients calling model "router:gone" will get errors once it is deleted',
@@ -404,7 +405,7 @@ def test_markdown_warnings_become_alerts() -> None:
 
 def test_render_plan_json_is_versioned_with_actions_and_field_paths() -> None:
     data = json.loads(render_plan_json(mixed_plan()))
-    assert data["format_version"] == "1.0"
+    assert data["format_version"] == "1.1"
     assert data["summary"] == {"create": 1, "update": 1, "delete": 1, "unchanged": 0}
     assert [(c["action"], c["name"]) for c in data["changes"]] == [
         ("create", "a-new"),

@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from routerctl.errors import ConfigError, Issue, SpecError
 from routerctl.models import ProjectSettings, matches_any
+from routerctl.similarity import similarity as _similarity  # its shortcuts never change a result
 from routerctl.spec import (
     MAX_FILE_BYTES,
     MAX_NODES,
     Overlay,
-    _similarity,  # private, but its shortcuts must never change a result
     collect_routers,
     deep_merge,
     dump_yaml,
@@ -338,7 +338,7 @@ def test_read_document_missing_file_is_one_issue():
     with pytest.raises(SpecError) as caught:
         read_document("nope.yaml")
     assert [i.format() for i in caught.value.issues] == [
-        "nope.yaml:1:1: cannot read file: No such file or directory"
+        "nope.yaml:1:1: cannot read router file: No such file or directory"
     ]
 
 

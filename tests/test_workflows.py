@@ -199,7 +199,10 @@ def test_pr_plans_read_only_the_change_and_apply_and_drift_read_everything():
         assert not any("ROUTERCTL_BASE" in line for line in gitlab[job]["script"]), job
     script = SCRIPT.read_text(encoding="utf-8")
     pr_plans = [a for _, a in shipped_invocations() if "--changed-since" in a]
-    assert ["plan", "--changed-since", "origin/$ROUTERCTL_BASE"] in [a[:3] for a in pr_plans]
+    assert any(
+        a[0] == "plan" and a[a.index("--changed-since") + 1] == "origin/$ROUTERCTL_BASE"
+        for a in pr_plans
+    )
     assert 'if [ -n "${ROUTERCTL_BASE:-}" ]' in script
 
 
@@ -211,13 +214,25 @@ def test_plan_workflow_runs_on_pull_requests_touching_routers():
     assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
     plan = step_named(workflow, "Plan")["run"]
     assert (
-        'routerctl plan --changed-since "origin/$BASE" --format markdown --detailed-exitcode '
-        "--out plan.json" in plan
+        'routerctl plan --prune --changed-since "origin/$BASE" --format markdown '
+        "--detailed-exitcode --out plan.json" in plan
     )
     assert "set +e" in plan  # exit 2 (changes) must not fail the step
     assert "-ne 2 ]" in plan
     validate = step_named(workflow, "Validate router files")["run"]
     assert validate.strip() == "routerctl validate"
+
+
+def test_shipped_workflows_plan_with_prune_so_a_deleted_file_is_a_reviewed_delete():
+    texts = [path.read_text(encoding="utf-8") for path in (*WORKFLOWS.values(), SCRIPT)]
+    plans = [
+        args
+        for text in texts
+        for args in invocations(text, frozenset({"routerctl", "run"}))
+        if args and args[0] == "plan"
+    ]
+    assert len(plans) >= 5  # PR plan, apply's check and re-plan, drift, the script's two
+    assert [args for args in plans if "--prune" not in args] == []
 
 
 def test_plan_workflow_uploads_the_plan_apply_downloads():
@@ -263,7 +278,7 @@ def test_drift_workflow_runs_on_a_schedule_and_owns_one_issue():
     assert workflow["permissions"] == {"contents": "read", "issues": "write"}
     assert workflow["concurrency"]["group"] != "routerctl-apply"
     plan = step_named(workflow, "Plan")["run"]
-    assert "routerctl plan --format markdown --detailed-exitcode" in plan
+    assert "routerctl plan --prune --format markdown --detailed-exitcode" in plan
     fail = step_named(workflow, "Fail on drift")
     assert fail["if"] == "steps.plan.outputs.exitcode == '2'"
 

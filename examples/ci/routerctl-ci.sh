@@ -44,9 +44,9 @@ case "${1:-}" in
   plan)
     mkdir -p "$out"
     if [ -n "${ROUTERCTL_BASE:-}" ]; then
-      run plan --changed-since "origin/$ROUTERCTL_BASE" --format markdown --detailed-exitcode --out "$out/plan.json" > "$out/plan.md"
+      run plan --prune --changed-since "origin/$ROUTERCTL_BASE" --format markdown --detailed-exitcode --out "$out/plan.json" > "$out/plan.md"
     else
-      run plan --format markdown --detailed-exitcode --out "$out/plan.json" > "$out/plan.md"
+      run plan --prune --format markdown --detailed-exitcode --out "$out/plan.json" > "$out/plan.md"
     fi
     echo "$code" > "$out/plan.exitcode"
     cat "$out/plan.md" >&2 # the job log shows the plan too
@@ -61,7 +61,7 @@ case "${1:-}" in
     ;;
   drift)
     mkdir -p "$out"
-    run plan --format markdown --detailed-exitcode > "$out/drift.md"
+    run plan --prune --format markdown --detailed-exitcode > "$out/drift.md"
     if [ "$code" -eq 2 ]; then
       echo "routerctl-ci: live routers differ from the files; see $out/drift.md." >&2
     fi

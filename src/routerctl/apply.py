@@ -7,10 +7,12 @@ create and update succeeded, so a failed run leaves extra routers behind, never 
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -94,6 +96,7 @@ def apply_plan(
     ordered = list(enumerate(writes)) + [(len(writes) + i, c) for i, c in enumerate(deletes)]
     phases = [ordered[: len(writes)], ordered[len(writes) :]]
     interrupted = False
+    signal_code = ExitCode.OK
     with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="apply") as pool:
         for phase in phases:
             pending = list(phase)
@@ -111,13 +114,18 @@ def apply_plan(
                         outcomes[index] = future.result()
                         if on_outcome is not None:
                             on_outcome(outcomes[index])
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as exc:
                 # Threads cannot be cancelled mid-request: let in-flight calls finish so the
-                # report is true, then skip the rest.
+                # report is true, then skip the rest. A second Ctrl-C (or SIGTERM) while
+                # waiting must not lose the report, so it is noted and the wait goes on; each
+                # call is bounded by the client's timeout and retry budget.
                 interrupted = True
+                signal_code = max(signal_code, getattr(exc, "exit_code", ExitCode.INTERRUPTED))
                 stop.set()
                 for future, index in running.items():
-                    outcomes[index] = future.result()
+                    outcomes[index] = _drain(future)
+                    if on_outcome is not None:
+                        on_outcome(outcomes[index])
             if stop.is_set():
                 break
     changes = [c for _, c in ordered]
@@ -135,11 +143,59 @@ def apply_plan(
             if on_outcome is not None:
                 on_outcome(outcomes[index])
     result = ApplyResult(tuple(outcomes[i] for i in range(len(changes))))
+    if interrupted:
+        raise ApplyError(
+            f"interrupted: {result.summary_line()} Re-run apply to finish",
+            result,
+            ExitCode(signal_code),
+        )
     if result.exit_code is not ExitCode.OK:
         failed = [o for o in result.outcomes if o.status == "failed"]
         first = f" First failure: {failed[0].name}: {failed[0].error}" if failed else ""
         raise ApplyError(result.summary_line() + first, result, result.exit_code)
     return result
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, delivered like Ctrl-C so apply stops cleanly and reports what it did."""
+
+    exit_code = ExitCode.TERMINATED
+
+
+def _drain(future: Future[Outcome]) -> Outcome:
+    while True:
+        try:
+            return future.result()
+        except KeyboardInterrupt:
+            continue
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """While applying, SIGTERM raises Terminated in the main thread (default: instant death
+    with no report). A no-op outside the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def refuse_mass_delete(plan: Plan, allowed: bool) -> None:
+    """PlanError when the plan deletes too many routers for one run without consent."""
+    reason = plan.mass_delete()
+    if reason and not allowed:
+        raise PlanError(
+            reason.removeprefix("MASS DELETE: ") + ". Nothing was changed. Check the plan; "
+            "if it is right, apply again with --allow-mass-delete"
+        )
 
 
 def _execute(change: Change, client: RouterWriter) -> str | None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from routerctl import gc_pause  # stdlib only: start-up stays fast
 from routerctl.errors import ExitCode, RouterctlError
 
 if TYPE_CHECKING:
@@ -72,9 +73,9 @@ class RouterctlGroup(click.Group):
                 raise
             _report_error(exc)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("Interrupted.", err=True)
-            sys.exit(130)
+            sys.exit(getattr(exc, "exit_code", ExitCode.INTERRUPTED))
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -242,12 +243,10 @@ def _load_desired(project: Project) -> LoadResult:
     return result
 
 
-def _plan_project(
-    project: Project, client: RouterClient, *, targets: Sequence[str], prune: bool, **reads: Any
-) -> Plan:
+def _plan_project(project: Project, client: RouterClient, **options: Any) -> Plan:
     from routerctl.workflow import plan_project
 
-    result = plan_project(project, client, targets=targets, prune=prune, **reads)
+    result = plan_project(project, client, **options)
     for line in result.warning_lines():
         _err(line)
     return result.plan
@@ -391,7 +390,7 @@ def plan(
     if out:
         save_plan(result, out)
         _err(f"Saved plan to {out}; apply it with: routerctl apply {out}")
-    if detailed_exitcode and not result.is_empty:
+    if detailed_exitcode and not result.in_sync:  # an orphan is drift too
         return ExitCode.CHANGES
     return ExitCode.OK
 
@@ -409,6 +408,7 @@ def _stdin_is_tty() -> bool:
 @click.option("--target", "targets", multiple=True, help="Only this router (repeatable).")
 @click.option("--prune", is_flag=True, help="Also delete in-scope routers with no file.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--allow-mass-delete", is_flag=True, help="Allow >10 deletes, or over half.")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
@@ -423,6 +423,7 @@ def apply(
     targets: tuple[str, ...],
     prune: bool,
     auto_approve: bool,
+    allow_mass_delete: bool,
     parallelism: int,
     fmt: str,
     no_color: bool,
@@ -432,69 +433,80 @@ def apply(
     token_file: str | None,
     timeout: float,
 ) -> int:
-    """Make the live routers match the files (or apply a saved plan exactly).
+    """Make the live routers match the files (or apply a reviewed, saved plan).
 
     Without PLANFILE: computes a fresh plan, shows it, asks for `yes` (or --auto-approve).
-    With PLANFILE: re-reads every router it touches and refuses if any changed since the plan
-    was made; a reviewed plan needs no prompt.
+    With PLANFILE: no prompt; environment, targets and --prune are the plan's; it is re-judged
+    against live routers and today's routerctl.yaml and refused if edited, stale or disallowed.
 
     \b
     Example:
-      routerctl apply
       routerctl apply --auto-approve --prune
       routerctl apply plan.json
     """
-    import json
-
-    from routerctl.apply import apply_plan, check_before_apply
-    from routerctl.errors import ApplyError, ConfigError
+    from routerctl import apply as run
+    from routerctl.errors import ApplyError
+    from routerctl.outcome import ApplyResult
     from routerctl.plan import load_plan
     from routerctl.render import render_plan
-    from routerctl.workflow import recheck_saved_plan
+    from routerctl.savedplan import environment_for, rejudge
+    from routerctl.settle import verify_created
 
+    if planfile and (targets or prune):
+        raise click.UsageError("--target and --prune cannot be used with PLANFILE (see `plan`)")
+    saved = load_plan(planfile) if planfile else None
+    if saved is not None:
+        env = environment_for(saved, env, str(planfile))
     project = _project(directory, env, config)
     color = _use_color(no_color)
     show = (lambda text: _err(text.rstrip("\n"))) if fmt == "json" else click.echo
     with _client(project, api_url, token_file, max(parallelism, 8), timeout) as client:
-        if planfile:
-            the_plan = load_plan(planfile)
-            recheck_saved_plan(the_plan, client, source=planfile, environment=project.environment)
+        if saved is not None:
+            the_plan = rejudge(saved, project, client, source=str(planfile))
         else:
             the_plan = _plan_project(project, client, targets=targets, prune=prune)
         show(render_plan(the_plan, color=color).rstrip("\n"))
         if the_plan.is_empty:
             if fmt == "json":
-                click.echo(json.dumps({"format_version": "1.0", "exit_code": 0, "outcomes": []}))
+                _emit_apply(ApplyResult(()), fmt, color)
             return ExitCode.OK
-        check_before_apply(the_plan, client, allow_unknown_models, force_in_use)
-        if not planfile and not auto_approve:
-            if not _stdin_is_tty():
-                raise ConfigError(
-                    "refusing to apply without confirmation: no terminal to ask on. "
-                    "Pass --auto-approve, or apply a reviewed plan file"
-                )
-            answer = click.prompt(
-                "\nApply these changes? Only 'yes' is accepted",
-                default="",
-                show_default=False,
-                err=True,  # stdout carries only the plan and the report
-            )
-            if answer.strip() != "yes":
-                _err("Apply cancelled; nothing was changed.")
-                return ExitCode.ERROR
-
-        def progress(outcome: Any) -> None:
-            mark = {"failed": "✗", "skipped": "·"}.get(outcome.status, "✓")
-            detail = f": {outcome.error}" if outcome.error else ""
-            _err(f"{mark} {outcome.name}: {outcome.status}{detail}")
-
+        run.refuse_mass_delete(the_plan, allow_mass_delete)
+        run.check_before_apply(the_plan, client, allow_unknown_models, force_in_use)
+        if saved is None and not auto_approve and not _confirmed():
+            return ExitCode.ERROR
         try:
-            result = apply_plan(the_plan, client, parallelism=parallelism, on_outcome=progress)
+            with run.terminate_as_interrupt():
+                result = run.apply_plan(the_plan, client, parallelism=parallelism, on_outcome=_tick)
+            verify_created(result, client.list_router_summaries, on_event=_err)
         except ApplyError as exc:
             _emit_apply(exc.result, fmt, color)
             raise
     _emit_apply(result, fmt, color)
     return ExitCode.OK
+
+
+def _confirmed() -> bool:
+    from routerctl.errors import ConfigError
+
+    if not _stdin_is_tty():
+        raise ConfigError(
+            "refusing to apply without confirmation: no terminal to ask on. "
+            "Pass --auto-approve, or apply a reviewed plan file"
+        )
+    answer = click.prompt(
+        "\nApply these changes? Only 'yes' is accepted",
+        default="",
+        show_default=False,
+        err=True,  # stdout carries only the plan and the report
+    )
+    if answer.strip() != "yes":
+        _err("Apply cancelled; nothing was changed.")
+    return answer.strip() == "yes"
+
+
+def _tick(outcome: Any) -> None:
+    mark = {"failed": "✗", "skipped": "·"}.get(outcome.status, "✓")
+    _err(f"{mark} {outcome.name}: {outcome.status}{f': {outcome.error}' if outcome.error else ''}")
 
 
 def _emit_apply(result: Any, fmt: str, color: bool) -> None:
@@ -699,7 +711,7 @@ def test_(
 @cli.command("import")
 @click.argument("names", nargs=-1)
 @click.option("--all", "all_routers", is_flag=True, help="Every live router not yet in the files.")
-@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option("--force", is_flag=True, help="Rewrite the files of the routers named.")
 @project_options
 @api_options
 def import_(
@@ -715,35 +727,27 @@ def import_(
 ) -> int:
     """Write router files for live routers (adopt routers made in the control panel).
 
-    One file per router, `<name>.yaml`, deterministic and schema-annotated. Existing files are
-    never overwritten without --force. Afterwards `routerctl plan` shows no changes for them.
+    One file per router, `<name>.yaml`, deterministic and schema-annotated. --all adopts only
+    live routers no file declares (exit 0 if none); --force rewrites only a router's own file,
+    and only when that router is named. Afterwards `routerctl plan` shows no changes for them.
 
     \b
     Example:
       routerctl import triage-router
       routerctl import --all && routerctl plan
     """
-    from routerctl.importer import declared_names, plan_import, write_files
+    from routerctl.importer import import_project, summary, write_files
 
     project = _project(directory, env, config)
-    overlay = project.overlay
     with _client(project, api_url, token_file, timeout=timeout) as client:
         live = client.list_routers()
-    files = plan_import(
-        live,
-        names=names,
-        all_routers=all_routers,
-        directory=project.router_dir,
-        force=force,
-        managed=declared_names(project.router_dir),
-        base_name=overlay.base_name if overlay is not None else lambda name: name,
-    )
-    write_files(files)
+    files = import_project(project, live, names=names, all_routers=all_routers, force=force)
+    write_files(files, root=project.root)
     for item in files:
         click.echo(f"wrote {item.path}")
         for warning in item.warnings:
             _err(warning)
-    _err(f"Imported {_n(len(files), 'router')}. Review the files, then `routerctl plan`.")
+    _err(summary(files, all_routers))
     return ExitCode.OK
 
 
@@ -786,7 +790,7 @@ def fmt_(
     if not paths and overlay is not None and overlay.directory is not None:
         targets.append(str(overlay.directory))
     check = check or show_diff
-    result = format_paths(targets, check=check)
+    result = format_paths(targets, check=check, root=project.root)
     for item in result.files:
         if item.changed:
             click.echo(item.diff() if show_diff else item.path, nl=not show_diff)
@@ -805,17 +809,17 @@ def fmt_(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option("--state", "state_file", type=click.Path(dir_okay=False), help="Persist here.")
-@click.option("--rate-limit", type=click.IntRange(1), help="Requests per minute before 429.")
+@click.option("--rate-limit", "rate_limit_per_minute", type=click.IntRange(1), help="Burst/min.")
+@click.option("--hourly-limit", "rate_limit_per_hour", type=click.IntRange(1), help="Quota/hour.")
 @click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Added latency.")
 @click.option("--summary-list", is_flag=True, help="List responses carry summaries only.")
-def emulator(
-    host: str,
-    port: int,
-    state_file: str | None,
-    rate_limit: int | None,
-    latency_ms: float,
-    summary_list: bool,
-) -> None:
+# Behaviour the API does not document; defaults are the reading hardest on a client (README).
+@click.option("--unique-names", is_flag=True, help="409 on a duplicate name.")
+@click.option("--regions-check/--no-regions-check", default=True, help='Only ["all"] regions.')
+@click.option("--put", "put_semantics", type=click.Choice(["full", "merge", "replace"]))
+@click.option("--default-prefer", type=click.Choice(["none", "cheapest", "fastest"]))
+@click.option("--list-lag", "list_lag_seconds", type=click.FloatRange(0, 86400), default=0.0)
+def emulator(host: str, **options: Any) -> None:
     """Run a local stand-in for the DigitalOcean router API (and the inference route).
 
     \b
@@ -825,21 +829,17 @@ def emulator(
     """
     import logging
 
-    from routerctl.emulator import Emulator
+    from routerctl.emulator import Emulator, EmulatorError
 
     # The emulator logs one line per request; show them to the person running it.
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    server = Emulator(
-        host=host,
-        port=port,
-        state_file=state_file,
-        rate_limit_per_minute=rate_limit,
-        latency_ms=latency_ms,
-        summary_list=summary_list,
-    )
+    try:
+        server = Emulator(host=host, **{k: v for k, v in options.items() if v is not None})
+        server.start()
+    except EmulatorError as exc:
+        raise RouterctlError(f"emulator: {exc}") from None
     if host not in ("127.0.0.1", "localhost", "::1"):
         _err(f"warning: binding {host}: the emulator accepts any token; keep it off networks")
-    server.start()
     _err(f"routerctl emulator listening on {server.url} (Ctrl-C to stop)")
     click.echo(server.url)
     try:
@@ -853,7 +853,5 @@ def emulator(
 
 def main() -> None:
     """Console-script entry point."""
-    from routerctl import gc_pause
-
     gc_pause.FREEZE = True  # the process ends soon: parsed data need never be walked again
     cli.main(prog_name="routerctl")

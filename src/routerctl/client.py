@@ -19,13 +19,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from importlib import metadata
-from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 from pydantic import ValidationError
 
+from routerctl import fsio, pacing
 from routerctl.client_stats import ClientStats
 from routerctl.errors import (
     ApiAuthError,
@@ -37,6 +37,7 @@ from routerctl.errors import (
     ConfigError,
 )
 from routerctl.models import ROUTERS_PATH, LiveRouter, RouteReply, RoutingCase
+from routerctl.settle import find_settled
 
 DEFAULT_API_URL = "https://api.digitalocean.com"
 API_URL_ENV_VAR = "DIGITALOCEAN_API_URL"
@@ -105,15 +106,10 @@ def resolve_token(
     DIGITALOCEAN_ACCESS_TOKEN. Empty variables count as unset (Terraform's rule)."""
     env = os.environ if environ is None else environ
     if token_file is not None:
-        try:
-            with open(token_file, encoding="utf-8") as handle:
-                text = handle.read(65536)
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read token file {token_file}: {exc.strerror or type(exc).__name__}"
-            ) from exc
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"token file {token_file} is not UTF-8 text") from exc
+        try:  # fsio: regular file, bounded, a FIFO never blocks (issue 14)
+            text = fsio.read_text(token_file, limit=fsio.SECRET_LIMIT, what="token file")
+        except fsio.FileProblem as exc:
+            raise ConfigError(f"cannot read token file {token_file}: {exc.detail}") from None
         token = text.strip()
         if not token:
             raise ConfigError(f"token file {token_file} is empty")
@@ -223,18 +219,16 @@ class _Turn(NamedTuple):
 
 
 class _RateLimiter:
-    """The rate-limit budget as last reported by the API, shared by every thread.
-
-    Each send reserves one request from `remaining`; each response corrects the estimate from
-    its headers, minus the requests still in flight (they may not be counted yet). When the
+    """The rate-limit budget as last reported by the API (the hourly quota), shared by every
+    thread; the per-minute burst limit, which no header reports, is pacing.py's. Each send
+    reserves one request from `remaining`; each response corrects the estimate from its
+    headers, minus the requests still in flight (they may not be counted yet). When the
     estimate falls to the low-water mark, sends are spaced evenly over the time left until
     `ratelimit-reset`, so a long apply slows down instead of hitting 429.
 
-    DigitalOcean's window rolls (the reset is when the *oldest* request leaves it), so passing
-    the reset frees at least one request, maybe no more. After it, and after a Retry-After
-    wait, while the budget is low requests go one at a time, each waiting for the budget the
-    previous response reports, instead of all firing together. Times are `clock()` units;
-    epochs from headers are converted with `wall_clock()`.
+    DigitalOcean's window rolls (the reset is when the *oldest* request leaves it): passing it
+    frees one request, maybe no more. After it, and after a Retry-After wait, a low budget goes
+    one request at a time, each waiting for the previous response. Times are `clock()` units.
     """
 
     def __init__(
@@ -255,6 +249,7 @@ class _RateLimiter:
         self._next_slot = 0.0
         self._blocked_until = 0.0
         self._in_flight = 0
+        self._burst = pacing.BurstSchedule()
 
     def acquire(self) -> _Turn:
         """Decide when the next request may go; reserve it when it is `reserved`."""
@@ -269,12 +264,12 @@ class _RateLimiter:
                     self._next_slot = 0.0
                 remaining = self._remaining
                 if remaining is None or remaining > self._low_water:
-                    return self._reserve(0.0, "")
+                    return self._reserve(now, 0.0, "")
                 if self._reset_at is None:
                     # Low budget, reset unknown: one request at a time, and only once every
                     # earlier reservation has been answered (they may use the freed slots).
                     if self._in_flight == 0:
-                        return self._reserve(0.0, "")
+                        return self._reserve(now, 0.0, "")
                     # Real blocking, but only until a response arrives (release always runs).
                     self._changed.wait(timeout=1.0)
                     continue
@@ -287,11 +282,12 @@ class _RateLimiter:
                 if remaining <= 0:
                     return _Turn(reset_in + RESET_SLACK, why, False)
                 slot = max(now, self._next_slot)
-                self._next_slot = slot + max(0.0, self._reset_at - slot) / remaining
-                return self._reserve(slot - now, why)
+                self._next_slot = slot + pacing.spread(self._reset_at - slot, remaining)
+                return self._reserve(now, slot - now, why)
 
-    def _reserve(self, wait: float, why: str) -> _Turn:
+    def _reserve(self, now: float, wait: float, why: str) -> _Turn:
         # Called with the lock held.
+        wait, why = self._burst.turn(now, wait, why, self._limit, self._low_water)
         if self._remaining is not None:
             self._remaining -= 1
         self._in_flight += 1
@@ -507,9 +503,7 @@ class RouterClient:
         # wait (pacing, backoff) then ends at once, failing its request unsent.
         self._given_up = threading.Event()
         self._given_up_because = ""
-        self._sleep: Callable[[float], object] = (
-            self._given_up.wait if sleep is time.sleep else sleep
-        )
+        self._sleep = self._wait_unless_given_up if sleep is time.sleep else sleep
         self._clock = clock
         self._wall_clock = wall_clock
         self._rng = rng if rng is not None else random.Random()
@@ -604,9 +598,10 @@ class RouterClient:
         if it exists, that is the result; only if it does not is the POST sent again. Without
         a name to look up, such a failure is final."""
         name = payload.get("name")
-        recover = (
-            partial(self.find_router_by_name, name) if isinstance(name, str) and name else None
-        )
+        recover = None
+        if isinstance(name, str) and name:  # a lagging list: look until it settles (settle.py)
+            recover = partial(find_settled, self.list_router_summaries, name, self._get_if_exists,
+                              sleep=self._sleep, clock=self._clock, emit=self._emit)  # fmt: skip
         reply = self._call("POST", ROUTERS_PATH, body=payload, idempotent=False, recover=recover)
         if reply.recovered is not None:
             return reply.recovered
@@ -961,6 +956,9 @@ class RouterClient:
                 note = f"gave up after {attempts}: the run stopped ({self._given_up_because})"
                 raise self._error(method, display, failure, note) from exc
 
+    def _wait_unless_given_up(self, seconds: float) -> None:
+        self._given_up.wait(seconds)
+
     def _pause(self, seconds: float, method: str, display: str) -> None:
         if not self._given_up.is_set():
             self._sleep(seconds)
@@ -1039,6 +1037,7 @@ class RouterClient:
         return _Raw(status, response.headers, content)
 
     def _pace(self, turn: _Turn, method: str, display: str) -> None:
+        pacing.refuse_long_wait(turn.wait, turn.why, f"{method} {display}", self._wall_clock())
         if turn.wait > 0:
             self.stats.record_pacing_wait()
             self._emit(f"pacing: {turn.why}; waiting {turn.wait:.1f} s before {method} {display}")
@@ -1171,10 +1170,11 @@ def resolve_model_key(
     GRADIENT_MODEL_ACCESS_KEY. It is a secret exactly like the API token."""
     env = os.environ if environ is None else environ
     if key_file:
-        try:
-            key = Path(key_file).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read the model access key file {key_file}: {exc}") from None
+        try:  # fsio: regular file, bounded, a FIFO never blocks (issue 14)
+            key = fsio.read_text(key_file, limit=fsio.SECRET_LIMIT, what="key file").strip()
+        except fsio.FileProblem as exc:
+            where = f"the model access key file {key_file}"
+            raise ConfigError(f"cannot read {where}: {exc.detail}") from None
         if not key:
             raise ConfigError(f"the model access key file {key_file} is empty")
         return _check_token(key, f"the model access key in {key_file}")

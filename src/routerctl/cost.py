@@ -560,9 +560,12 @@ def _calls(spec: RouterSpec, traffic: RouterTraffic) -> tuple[list[_Call], list[
                 f"{name}: the profile has traffic for {key!r}, which is not a task or preset "
                 "of this router; ignored"
             )
-    if traffic.fallback is not None:
+    fallback = traffic.fallback
+    if fallback is None and not spec.tasks and not spec.presets:
+        fallback = TaskTraffic()  # no tasks: every request is served by the fallback models
+    if fallback is not None:
         models = tuple(spec.fallback_models)
-        calls.append(_Call("fallback", "fallback", "fallback", models, traffic.fallback))
+        calls.append(_Call("fallback", "fallback", "fallback", models, fallback))
     return calls, warnings
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from routerctl import fsio
 from routerctl.cost import (
     PriceBook,
     catalog_cache_document,
@@ -31,6 +31,7 @@ from routerctl.plan import Plan
 from routerctl.spec import Overlay, read_document
 
 CACHE_NAME = "catalog-cache.json"
+MAX_CACHE_BYTES = 16 * 1024 * 1024  # the whole catalog of a few hundred models is ~200 KB
 
 
 def cache_path() -> Path:
@@ -59,28 +60,29 @@ def resolve_prices(
         else:
             live = prices_from_catalog(models, now=moment)
             _write_cache(cache_file, catalog_cache_document(models, fetched_at=moment))
-    if live is None and cache_file.exists():
+    if live is None and (cache_file.exists() or cache_file.is_symlink()):
         try:
-            cached = json.loads(cache_file.read_text(encoding="utf-8"))
+            text = fsio.read_text(cache_file, limit=MAX_CACHE_BYTES, what="price cache")
+            cached = json.loads(text)
             live = prices_from_document(cached, str(cache_file), now=moment)
-        except (OSError, ValueError) as exc:
-            warn(f"ignoring unreadable price cache {cache_file}: {exc}")
+        except fsio.FileProblem as exc:
+            warn(f"ignoring unreadable price cache: {exc}")
+        except (ValueError, RecursionError) as exc:  # JSON, or a 4,301-digit integer in it
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+            warn(f"ignoring unreadable price cache {cache_file}: {reason}")
     if live is not None:
         book = book.merged(live)
     if prices_file:
-        doc = read_document(prices_file, required_mapping=False)
+        doc = read_document(prices_file, required_mapping=False, what="prices file")
         book = book.merged(prices_from_document(doc.data, prices_file, now=moment))
     return book
 
 
 def _write_cache(path: Path, document: dict[str, Any]) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".catalog.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=1)
-        os.replace(tmp, path)
-    except OSError:
+        text = json.dumps(document, indent=1)
+        fsio.atomic_write(path, text, what="price cache", make_parents=True)
+    except (fsio.FileProblem, ValueError):
         pass  # the cache is an optimisation for offline runs; never fail a plan over it
 
 
@@ -89,7 +91,7 @@ def load_profile(
 ) -> TrafficProfile | None:
     """--profile FILE wins over `traffic:` in routerctl.yaml; None when neither is set."""
     if profile_file:
-        doc = read_document(profile_file)
+        doc = read_document(profile_file, what="traffic profile")
         data = doc.data.get("traffic", doc.data)
         return parse_traffic_profile(data, profile_file)
     if inline:

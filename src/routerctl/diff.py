@@ -9,8 +9,10 @@ described in routerctl's own terms (task keys, pool positions), never as list in
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from routerctl.errors import PlanError
@@ -31,14 +33,21 @@ def compute_plan(
     targets: Iterable[str] = (),
     environment: str | None = None,
     api_url: str | None = None,
+    foreign: Mapping[str, str] | None = None,
+    note_targets: bool = True,
 ) -> Plan:
     """Desired vs live → Plan.
 
     Deletes only with `prune`, only inside `prune_scope` (globs), never for names matching
     `protect` (globs). `targets` limits the plan to those names (a target may also name the
     old name of a rename). When several live routers share a name, the oldest is the one
-    compared; the others are reported as unmanaged and never deleted. Raises PlanError for a
-    rename of a protected router and for a live router read without its config.
+    compared; the others are reported as unmanaged and never deleted. `foreign` maps live
+    names another environment owns (see ownership.py) to that environment: never deleted,
+    never orphans. Raises PlanError for a rename of a protected router, for a live router
+    read without its config, for a `--target` that names nothing, and for several live
+    routers sharing a name this plan manages or may prune (which one clients reach is not
+    documented, so neither is safe to change). `note_targets=False` leaves out the warning
+    that a targeted plan compares only some routers (a re-judged saved plan).
     """
     scope = list(prune_scope)
     protected_globs = list(protect)
@@ -114,11 +123,15 @@ def compute_plan(
     unmanaged: list[str] = []
     prunable: list[str] = []
     protected: list[str] = []
+    others = dict(foreign or {})
+    elsewhere: dict[str, str] = {}
     for name, router in sorted(live_by_name.items()):
         if name in declared or name in matched or (wanted and name not in wanted):
             continue
         if not matches_any(name, scope):
             unmanaged.append(name)
+        elif name in others:
+            elsewhere[name] = others[name]
         elif matches_any(name, protected_globs):
             protected.append(name)
         elif prune:
@@ -137,24 +150,25 @@ def compute_plan(
             )
         else:
             prunable.append(name)
+    _refuse_duplicates(
+        [r for r in duplicates if not wanted or r.name in wanted],
+        live,
+        lambda name: name in declared or (matches_any(name, scope) and name not in others),
+    )
     # Same-name duplicates are never deleted: which one clients reach is not documented.
     unmanaged += [r.name for r in duplicates if not wanted or r.name in wanted]
     unmanaged = sorted(set(unmanaged))
 
-    known = (
-        {s.name for s in desired}
-        | {old for s in desired for old in s.renamed_from}
-        | {r.name for r in live}
-    )
-    for target in sorted(wanted - known):
-        warnings.append(f"--target {target!r} matches no router in the files or live")
-    if wanted:
+    known = declared | {r.name for r in live}
+    _refuse_unknown_targets(wanted - known, known)
+    if wanted and note_targets:
         warnings.append(
             "this plan is limited by --target: other routers were not compared and may differ"
         )
+    in_scope = {r.name for r in live if matches_any(r.name, scope) and r.name not in others}
 
     changes.sort(key=lambda c: c.sort_key)
-    return Plan(
+    plan = Plan(
         changes=tuple(changes),
         unchanged=tuple(sorted(unchanged)),
         unmanaged=tuple(sorted(unmanaged)),
@@ -165,6 +179,45 @@ def compute_plan(
         api_url=api_url,
         targets=tuple(sorted(wanted)),
         prune=prune,
+        foreign=dict(sorted(elsewhere.items())),
+        in_scope_live=len(in_scope),
+    )
+    mass = plan.mass_delete()
+    return replace(plan, warnings=(*plan.warnings, mass)) if mass else plan
+
+
+def _refuse_unknown_targets(unknown: set[str], known: set[str]) -> None:
+    """A --target that matches nothing would plan nothing and look like "in sync"."""
+    if not unknown:
+        return
+    parts = []
+    for target in sorted(unknown):
+        close = difflib.get_close_matches(target, sorted(known), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        parts.append(f"{target!r}{hint}")
+    raise PlanError(
+        f"--target {', '.join(parts)} matches no router in the files or live; nothing planned"
+    )
+
+
+def _refuse_duplicates(
+    extras: Sequence[LiveRouter], live: Sequence[LiveRouter], ours: Callable[[str], bool]
+) -> None:
+    """Several live routers share a name this plan would manage or prune: an error naming
+    every uuid, since which one clients reach is not documented."""
+    names = sorted({r.name for r in extras if ours(r.name)})
+    if not names:
+        return
+    described = []
+    for name in names:
+        same = sorted(
+            (r for r in live if r.name == name), key=lambda r: (r.created_at or "", r.uuid)
+        )
+        described.append(
+            f"{len(same)} live routers are named {name!r}: {', '.join(r.uuid for r in same)}"
+        )
+    raise PlanError(
+        "; ".join(described) + ". Delete the extra ones (control panel or API) and plan again"
     )
 
 
@@ -199,6 +252,11 @@ def _live_state(router: LiveRouter, warnings: list[str]) -> dict[str, Any]:
         )
     warnings += router.oddities()
     return router.to_spec().state()
+
+
+def describe_new(after: dict[str, Any]) -> tuple[FieldChange, ...]:
+    """The field lines of a router to create (every field, as added)."""
+    return _describe_new(after)
 
 
 def _describe_new(after: dict[str, Any]) -> tuple[FieldChange, ...]:

@@ -31,6 +31,8 @@ class ExitCode(enum.IntEnum):
     CHANGES = 2  # only with --detailed-exitcode
     PARTIAL = 3  # apply partly done
     USAGE = 64  # never 2, so a typo is never mistaken for "changes present"
+    INTERRUPTED = 130  # Ctrl-C (apply still reports what it did)
+    TERMINATED = 143  # SIGTERM, e.g. a cancelled CI job (apply still reports what it did)
 
 
 class RouterctlError(Exception):

@@ -19,8 +19,6 @@ from __future__ import annotations
 import difflib
 import io
 import itertools
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,8 +29,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from routerctl import fsio
+from routerctl.discover import scan_router_files
 from routerctl.errors import Issue, SpecError
-from routerctl.spec import find_router_files, parse_document
+from routerctl.spec import MAX_FILE_BYTES, parse_document
 
 TOP_LEVEL_ORDER = (
     "name",
@@ -485,22 +485,27 @@ class FmtResult:
         return [f.path for f in self.files if not f.changed]
 
 
-def format_paths(paths: Sequence[str | Path], *, check: bool) -> FmtResult:
+def format_paths(
+    paths: Sequence[str | Path], *, check: bool, root: str | Path | None = None
+) -> FmtResult:
     """Format router files and `*.tests.yaml` files (directories are searched as validate
     searches them). With check=True nothing is written.
 
     Every file is read and formatted before any is written, and nothing is written if one
     fails (SpecError listing every failing file), so a run never leaves a half-formatted tree.
     """
-    routers, tests = find_router_files(paths)
+    routers, tests, issues = scan_router_files(paths, root=root)
     files: list[FormattedFile] = []
-    issues: list[Issue] = []
     for path in sorted([*routers, *tests]):
         name = str(path)
         try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            issues.append(Issue(name, 1, 1, "", f"cannot read file: {exc.strerror}", "error"))
+            raw = fsio.read_bytes(path, limit=MAX_FILE_BYTES, what="router file", root=root)
+            if path.is_symlink():  # fmt rewrites files: it would replace the link with a copy
+                raise fsio.FileProblem(
+                    name, "is a symlink; fmt does not write through symlinks (format its target)"
+                )
+        except fsio.FileProblem as exc:
+            issues.append(Issue(name, 1, 1, "", exc.reason, "error", exc.code))
             continue
         try:
             # parse_document first: it reports size and encoding problems with a location.
@@ -514,23 +519,14 @@ def format_paths(paths: Sequence[str | Path], *, check: bool) -> FmtResult:
     if not check:
         for item in files:
             if item.changed:
-                _write(Path(item.path), item.formatted)
+                _write(Path(item.path), item.formatted, root)
     return FmtResult(tuple(files), written=not check)
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str, root: str | Path | None = None) -> None:
     """Replace the file atomically, keeping its permissions: an interrupted fmt leaves either
     the old file or the new one, never half of each."""
-    mode = path.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".fmt", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    fsio.atomic_write(path, text, what="router file", root=root)
 
 
 __all__ = ["FmtResult", "FormattedFile", "format_paths", "format_text"]

@@ -7,11 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from routerctl import fsio
 from routerctl.errors import ConfigError, SpecError
 from routerctl.models import PREFER_VALUES, LiveConfig, LiveRouter, RouterSpec, policy_label
-from routerctl.spec import check_router, dump_yaml, parse_document
+from routerctl.spec import check_router, dump_yaml, parse_document, read_document
+
+if TYPE_CHECKING:
+    from routerctl.project import Project
 
 SCHEMA_HEADER = "# yaml-language-server: $schema=../schema/router.schema.json"
 
@@ -62,9 +66,16 @@ def plan_import(
     force: bool,
     managed: dict[str, str],
     base_name: Callable[[str], str | None] = lambda name: name,
+    other_owner: Callable[[str], str | None] = lambda name: None,
 ) -> list[ImportedFile]:
     """Files to write for the selected live routers. `managed` maps router names already
-    declared in the directory to their file, so import never creates a second declaration."""
+    declared in the directory (names and renamed_from) to their file, so import never
+    creates a second declaration.
+
+    `--all` adopts: only live routers of this environment's mapping that no file declares
+    and no other environment owns (`other_owner`, see ownership.py); a managed file is never
+    rewritten, with or without `force`. Only a router named explicitly, with `force`, has
+    its own file rewritten. A file that declares another router is never overwritten."""
     if not names and not all_routers:
         raise ConfigError("name the routers to import, or pass --all")
     by_name = {r.name: r for r in live}
@@ -86,14 +97,18 @@ def plan_import(
             continue
         path = directory / f"{name}.yaml"
         declared_in = managed.get(name)
+        if all_routers and (declared_in is not None or other_owner(live_name) is not None):
+            continue  # managed here, or another environment's: --all adopts only the rest
         if declared_in is not None and Path(declared_in) != path:
-            if all_routers:
-                continue  # already managed: --all adopts only what is not in the files yet
             problems.append(f"{name}: already declared in {declared_in}")
             continue
-        if path.exists() and not force:
-            problems.append(f"{path}: exists; pass --force to overwrite it")
-            continue
+        if path.exists() or path.is_symlink():
+            if declared_in is None:
+                problems.append(f"{path}: exists and declares another router; not overwritten")
+                continue
+            if not force:
+                problems.append(f"{path}: exists; pass --force to overwrite it")
+                continue
         unwritable = _unwritable(router)
         if unwritable:
             problems.append(f"{name}: {unwritable}")
@@ -146,29 +161,87 @@ def _unwritable(router: LiveRouter) -> str:
     return ""
 
 
-def write_files(files: Sequence[ImportedFile]) -> None:
+def write_files(files: Sequence[ImportedFile], *, root: str | Path | None = None) -> None:
+    """Write each file atomically. Every target is checked before the first is written, so a
+    symlink (even a dangling one, which `exists()` misses) stops the import before it starts."""
     for item in files:
-        item.path.parent.mkdir(parents=True, exist_ok=True)
-        item.path.write_text(item.text, encoding="utf-8")
+        if item.path.is_symlink():
+            raise fsio.FileProblem(
+                str(item.path),
+                "cannot write router file: it is a symlink, and routerctl never writes through "
+                "one; nothing imported",
+                "symlink",
+            )
+        if root is not None and fsio.leaves(item.path.parent, root):
+            raise fsio.FileProblem(
+                str(item.path),
+                "cannot write router file: its directory leads outside the project through a "
+                "symlink; nothing imported",
+                "symlink-outside",
+            )
+    for item in files:
+        fsio.atomic_write(item.path, item.text, what="router file", root=root, make_parents=True)
 
 
-def declared_names(directory: Path) -> dict[str, str]:
-    """Router names already declared by files in `directory` (best effort: unreadable files
-    are skipped here; validate reports them)."""
-    from routerctl.spec import find_router_files, read_document
+def import_project(
+    project: Project, live: Sequence[LiveRouter], *, names: Sequence[str], all_routers: bool,
+    force: bool,
+) -> list[ImportedFile]:  # fmt: skip
+    """plan_import for a project: its directory, files, environment mapping and ownership."""
+    from routerctl.ownership import resolve_ownership
+
+    managed = declared_names(project.router_dir, root=project.root)
+    ownership = resolve_ownership(project.settings, project.environment, managed)
+    overlay = project.overlay
+    return plan_import(
+        live,
+        names=names,
+        all_routers=all_routers,
+        directory=project.router_dir,
+        force=force,
+        managed=managed,
+        base_name=overlay.base_name if overlay is not None else lambda name: name,
+        other_owner=ownership.other_owner,
+    )
+
+
+def summary(files: Sequence[ImportedFile], all_routers: bool) -> str:
+    if not files and all_routers:
+        return "Nothing to import: every live router of this environment is declared by a file."
+    count = f"{len(files)} router{'' if len(files) == 1 else 's'}"
+    return f"Imported {count}. Review the files, then `routerctl plan`."
+
+
+def declared_names(directory: Path, *, root: str | Path | None = None) -> dict[str, str]:
+    """Router names already declared by files in `directory`. A file that cannot be read at
+    all is an error (SpecError): its router would look undeclared and be imported twice.
+    Files that read but do not parse are skipped here; validate reports them."""
+    from routerctl.discover import scan_router_files
 
     if not directory.is_dir():
         return {}
     try:
-        routers, _ = find_router_files([directory])
+        routers, _, issues = scan_router_files([directory], root=root)
     except ConfigError:
         return {}
     names: dict[str, str] = {}
     for path in routers:
         try:
-            data = read_document(path).data
-        except SpecError:
+            data = read_document(path, root=root).data
+        except SpecError as exc:
+            issues += [i for i in exc.issues if i.code in _UNREADABLE]
             continue
         if isinstance(data.get("name"), str):
             names.setdefault(data["name"], str(path))
+        for old in data.get("renamed_from") or []:  # the old name of a rename is managed too
+            if isinstance(old, str):
+                names.setdefault(old, str(path))
+    if issues:
+        raise SpecError(issues)
     return names
+
+
+# fsio's codes: the file was never read, as opposed to read and found invalid.
+_UNREADABLE = frozenset(
+    {"io", "not-regular", "symlink-dangling", "symlink-loop", "symlink-outside", "file-too-large"}
+)

@@ -9,11 +9,12 @@ live values can still be represented. This module does no I/O.
 from __future__ import annotations
 
 import fnmatch
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from routerctl.errors import ApiResponseError
 
@@ -374,6 +375,11 @@ class ProjectSettings(StrictModel):
 # does the arithmetic. Token counts and requests are floats because they are averages.
 
 
+# Traffic figures are bounded and finite: `requests_per_month: .inf` would price at infinity,
+# and no real profile comes near 10**15 of anything.
+MAX_TRAFFIC = 1e15
+
+
 class TaskTraffic(StrictModel):
     """How one task (or the fallback route) is used.
 
@@ -383,19 +389,19 @@ class TaskTraffic(StrictModel):
     the router's defaults.
     """
 
-    share: float = Field(default=1.0, ge=0)
-    input_tokens: float | None = Field(default=None, ge=0)
-    output_tokens: float | None = Field(default=None, ge=0)
+    share: float = Field(default=1.0, ge=0, le=MAX_TRAFFIC, allow_inf_nan=False)
+    input_tokens: float | None = Field(default=None, ge=0, le=MAX_TRAFFIC, allow_inf_nan=False)
+    output_tokens: float | None = Field(default=None, ge=0, le=MAX_TRAFFIC, allow_inf_nan=False)
 
 
 class RouterTraffic(StrictModel):
     """One router's monthly volume, its per-task traffic, and default token counts."""
 
-    requests_per_month: float = Field(ge=0)
+    requests_per_month: float = Field(ge=0, le=MAX_TRAFFIC, allow_inf_nan=False)
     # Defaults for calls that don't give their own; declared before `tasks` and `fallback` so
     # the validator below can see them.
-    input_tokens: float | None = Field(default=None, ge=0)
-    output_tokens: float | None = Field(default=None, ge=0)
+    input_tokens: float | None = Field(default=None, ge=0, le=MAX_TRAFFIC, allow_inf_nan=False)
+    output_tokens: float | None = Field(default=None, ge=0, le=MAX_TRAFFIC, allow_inf_nan=False)
     tasks: dict[str, TaskTraffic] = Field(default_factory=dict)  # task keys and preset slugs
     fallback: TaskTraffic | None = None  # requests no task matched (served by fallback_models)
 
@@ -410,6 +416,25 @@ class RouterTraffic(StrictModel):
                 if getattr(call, kind) is None and info.data.get(kind) is None:
                     raise ValueError(f"{key!r} has no {kind} and the router sets no default {kind}")
         return value
+
+    @model_validator(mode="after")
+    def _fallback_only_has_tokens(self) -> RouterTraffic:
+        # Without tasks or `fallback:`, all of it is costed on the fallback models (a
+        # fallback-only router), which needs token counts: never a silent $0.
+        if (
+            not self.tasks
+            and self.fallback is None
+            and None
+            in (
+                self.input_tokens,
+                self.output_tokens,
+            )
+        ):
+            raise ValueError(
+                "no `tasks:` or `fallback:` traffic, so every request is costed on the fallback "
+                "models: set input_tokens and output_tokens"
+            )
+        return self
 
     def tokens(self, call: TaskTraffic) -> tuple[float, float]:
         """(input, output) tokens of one call, with the router's defaults filled in."""
@@ -430,6 +455,8 @@ class TrafficProfile(StrictModel):
     @classmethod
     def _latency_not_negative(cls, value: dict[str, float] | None) -> dict[str, float] | None:
         for model, ms in (value or {}).items():
+            if not math.isfinite(ms) or ms > MAX_TRAFFIC:
+                raise ValueError(f"latency of {model!r} is not a finite number of ms")
             if ms < 0:
                 raise ValueError(f"latency of {model!r} is negative ({ms})")
         return value

@@ -10,15 +10,15 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-import os
-import tempfile
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from routerctl import fsio
 from routerctl.errors import PlanError
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1 added: digest (saved files), foreign, in_scope_live
 
 
 class Action(enum.StrEnum):
@@ -26,6 +26,9 @@ class Action(enum.StrEnum):
     UPDATE = "update"
     DELETE = "delete"
 
+
+MASS_DELETE_MAX = 10  # deletes in one run before apply asks for --allow-mass-delete
+GUARD_KEYS = ("environment", "api_url", "targets", "prune")  # every saved plan states them
 
 ACTION_ORDER = {Action.CREATE: 0, Action.UPDATE: 1, Action.DELETE: 2}
 
@@ -129,6 +132,9 @@ class Plan:
     api_url: str | None = None
     targets: tuple[str, ...] = ()
     prune: bool = False
+    # live, not in files, in scope, but another environment's (name → environment): untouched
+    foreign: dict[str, str] = field(default_factory=dict)
+    in_scope_live: int = 0  # live routers in the prune scope and this environment's
     costs: dict[str, Any] | None = field(default=None, compare=False)
     # What was compared when not everything was (--changed-since): mode, ref, routers, left out.
     scope: dict[str, Any] | None = None
@@ -142,7 +148,33 @@ class Plan:
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
 
+    @property
+    def in_sync(self) -> bool:
+        """No changes and no orphan (an in-scope live router without a file is drift)."""
+        return self.is_empty and not self.prunable
+
+    def mass_delete(self) -> str:
+        """Why this many deletes need --allow-mass-delete ("" when they do not)."""
+        deletes = self.count(Action.DELETE)
+        if deletes > MASS_DELETE_MAX:
+            why = f"more than {MASS_DELETE_MAX}"
+        elif deletes * 2 > self.in_scope_live:
+            why = f"more than half of the {self.in_scope_live} in-scope live routers"
+        else:
+            return ""
+        return (
+            f"MASS DELETE: this plan deletes {deletes} router{'s' if deletes != 1 else ''}, "
+            f"{why}; apply refuses it without --allow-mass-delete"
+        )
+
     def summary_line(self) -> str:
+        if self.is_empty and self.prunable:
+            n = len(self.prunable)
+            return (
+                f"No changes planned, but {n} in-scope live router{'s have' if n > 1 else ' has'} "
+                "no file: `--prune` would delete "
+                f"{'them' if n > 1 else 'it'} (listed above)."
+            )
         if self.is_empty:
             return "No changes. Live routers match the router files."
         return (
@@ -150,8 +182,11 @@ class Plan:
             f"{self.count(Action.DELETE)} to delete."
         )
 
+    def reads_lines(self) -> list[str]:
+        """The footer line: requests made and rate-limit quota left (none when not recorded)."""
+        return [self.reads_line()] if self.reads else []
+
     def reads_line(self) -> str:
-        """The footer: requests made and rate-limit quota left ("" when not recorded)."""
         if not self.reads:
             return ""
         made = self.reads.get("requests")
@@ -183,6 +218,8 @@ class Plan:
             "protected": list(self.protected),
             "warnings": list(self.warnings),
         }
+        data["foreign"] = dict(self.foreign)
+        data["in_scope_live"] = self.in_scope_live
         if self.costs is not None:
             data["costs"] = self.costs
         if self.scope is not None:
@@ -204,6 +241,8 @@ class Plan:
             api_url=data.get("api_url"),
             targets=tuple(data.get("targets", ())),
             prune=bool(data.get("prune", False)),
+            foreign=dict(data.get("foreign", {})),
+            in_scope_live=int(data.get("in_scope_live", 0)),
             costs=data.get("costs"),
             scope=data.get("scope") if isinstance(data.get("scope"), dict) else None,
             reads=data.get("reads") if isinstance(data.get("reads"), dict) else None,
@@ -220,40 +259,100 @@ def fingerprint(uuid: str, state: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
+def digest(data: dict[str, Any]) -> str:
+    """Integrity digest of a plan document (every key but `digest`): catches an edited or
+    damaged file. Not a signature: anyone can recompute it; review protects the content."""
+    body = {k: v for k, v in data.items() if k != "digest"}
+    blob = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+
+
+# 1,000 changed routers make a plan of about 3 MB; a file many times that is not a plan.
+MAX_PLAN_BYTES = 64 * 1024 * 1024
+MAX_PLAN_INT_DIGITS = 24  # plans hold counts and indexes, never a number near 10**24
+
+
 def save_plan(plan: Plan, path: str | Path) -> None:
-    """Write the plan as JSON, atomically (a half-written plan must never be applied)."""
-    target = Path(path)
-    text = json.dumps(plan.to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    """Write the plan as JSON with its digest, atomically (a half-written plan must never be
+    applied)."""
+    data = plan.to_dict()
+    data["digest"] = digest(data)
+    text = json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    fsio.atomic_write(path, text, what="plan file")
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+def _parse_int(text: str) -> int:
+    if len(text) > MAX_PLAN_INT_DIGITS:
+        raise _BadNumber(f"a {len(text):,}-digit number")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _BadNumber(f"the out-of-range number {text[:40]}")
+    return value
+
+
+def _parse_constant(text: str) -> Any:
+    raise _BadNumber(f"{text}, which JSON does not allow")
+
+
+def parse_plan_json(text: str, name: str) -> Any:
+    """json.loads with the plan file's bounds: integers of at most MAX_PLAN_INT_DIGITS digits,
+    finite floats, no NaN/Infinity, nesting the interpreter can decode. PlanError otherwise."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return json.loads(
+            text,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_parse_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise PlanError(
+            f"{name}:{exc.lineno}: not a plan file (invalid JSON: {exc.msg}); "
+            "create one with `routerctl plan --out FILE`"
+        ) from None
+    except _BadNumber as exc:
+        raise PlanError(
+            f"{name}: damaged plan file (it holds {exc}); re-run `routerctl plan --out`"
+        ) from None
+    except RecursionError:
+        raise PlanError(
+            f"{name}: damaged plan file (JSON nested too deeply); re-run `routerctl plan --out`"
+        ) from None
+
+
+def _printable(value: Any, limit: int = 20) -> str:
+    """A value from the file, shortened and with control characters replaced, for messages."""
+    return "".join(c if c.isprintable() else "?" for c in str(value)[:limit])
 
 
 def load_plan(path: str | Path) -> Plan:
     """Read a saved plan; PlanError with a one-line reason if it is not one we can apply."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"{path}: cannot read saved plan: {exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlanError(
-            f"{path}:{exc.lineno}: not a plan file (invalid JSON: {exc.msg}); "
-            "create one with `routerctl plan --out FILE`"
-        ) from None
+        text = fsio.read_text(path, limit=MAX_PLAN_BYTES, what="plan file")
+    except fsio.FileProblem as exc:
+        raise PlanError(f"{exc.path}: cannot read saved plan: {exc.reason}") from None
+    return plan_from_text(text, str(path))
+
+
+def plan_from_text(text: str, path: str) -> Plan:
+    """load_plan without the file: the JSON text of a saved plan, judged the same way."""
+    data = parse_plan_json(text, path)
     if not isinstance(data, dict) or "format_version" not in data:
         raise PlanError(f"{path}: not a routerctl plan file (no format_version)")
+    if not isinstance(data["format_version"], str | int | float):
+        raise PlanError(f"{path}: damaged plan file (format_version is not a version string)")
     major = str(data["format_version"]).split(".")[0]
     if major != FORMAT_VERSION.split(".")[0]:
         raise PlanError(
-            f"{path}: plan format {data['format_version']} is not supported by this routerctl "
+            f"{path}: plan format {_printable(data['format_version'])} is not supported by this "
+            "routerctl "
             f"(reads {FORMAT_VERSION}); re-run `routerctl plan --out`"
         )
     if not isinstance(data.get("changes"), list):
@@ -268,17 +367,83 @@ def load_plan(path: str | Path) -> Plan:
         else:
             problem = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         plan = Plan()
+    if not problem:
+        problem = _guard_damage(data)
     if problem:
+        problem = _printable(problem, 200)  # it can quote a value from the file
         raise PlanError(f"{path}: damaged plan file ({problem}); re-run `routerctl plan --out`")
+    if data.get("digest") != digest(data):
+        what = "has no digest" if "digest" not in data else "does not match its digest"
+        raise PlanError(
+            f"{path}: refused: the plan {what}, so it was edited or damaged after "
+            "`routerctl plan --out` wrote it; make a new plan and review it"
+        )
     return plan
+
+
+def _guard_damage(data: dict[str, Any]) -> str:
+    """A guard field that is missing or mistyped (a missing field never turns a check off)."""
+    for key in GUARD_KEYS:
+        if key not in data:
+            return f"no {key!r}"
+    if not isinstance(data["environment"], str | None) or not isinstance(
+        data["api_url"], str | None
+    ):
+        return "environment and api_url must be strings"
+    if not isinstance(data["prune"], bool):
+        return "prune must be true or false"
+    targets = data["targets"]
+    if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+        return "targets must be a list of names"
+    return ""
 
 
 STATE_KEYS = ("name", "description", "tasks", "presets", "fallback_models")
 FIELD_KINDS = ("added", "removed", "changed")
 
 
+def _plain(value: Any, depth: int = 0) -> bool:
+    """A value as diff writes it into a field change or state: a scalar, a list of model ids,
+    or a task/preset body of those (found by fuzzing: anything else crashed the renderer)."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return True
+    if isinstance(value, list):
+        return all(isinstance(item, str) for item in value)
+    if isinstance(value, dict) and depth < 2:
+        return all(_plain(item, depth + 1) for item in value.values())
+    return False
+
+
+def _valid_state(state: Any) -> bool:
+    """A router state (RouterSpec.state): the five keys, with the types render and apply use."""
+    if not isinstance(state, dict) or any(key not in state for key in STATE_KEYS):
+        return False
+    if not isinstance(state["name"], str) or not isinstance(state["description"], str | None):
+        return False
+    if not _plain(state["fallback_models"]) or not isinstance(state["fallback_models"], list):
+        return False
+    return all(
+        isinstance(state[section], dict)
+        and all(isinstance(body, dict) and _plain(body, 1) for body in state[section].values())
+        for section in ("tasks", "presets")
+    )
+
+
 def _damage(plan: Plan) -> str:
     """What makes a parsed plan unusable for apply or rendering ("" if nothing)."""
+    for label, names in (
+        ("unchanged", plan.unchanged),
+        ("unmanaged", plan.unmanaged),
+        ("prunable", plan.prunable),
+        ("protected", plan.protected),
+        ("targets", plan.targets),
+        ("warnings", plan.warnings),
+    ):
+        if not all(isinstance(n, str) for n in names):
+            return f'"{label}" is not a list of strings'
+    for label, value in (("environment", plan.environment), ("api_url", plan.api_url)):
+        if value is not None and not isinstance(value, str):
+            return f'"{label}" is not a string'
     for index, change in enumerate(plan.changes):
         where = f"change {index}"
         if not isinstance(change.name, str) or not change.name:
@@ -294,11 +459,26 @@ def _damage(plan: Plan) -> str:
         ):
             if state is None and not needed:
                 continue
-            if not isinstance(state, dict) or any(key not in state for key in STATE_KEYS):
+            if not _valid_state(state):
                 return f"{where} has no valid {label} state"
         for fc in change.fields:
             if not isinstance(fc.path, str) or fc.kind not in FIELD_KINDS:
                 return f"{where} has a malformed field change"
+            if not all(isinstance(n, str) for n in fc.notes):
+                return f"{where} has a malformed field change"
+            if not (_plain(fc.before) and _plain(fc.after)):
+                return f"{where} has a malformed field change ({_printable(fc.path, 60)})"
+            texts = (fc.before, fc.after)
+            described = fc.path.endswith("description")
+            if described and not all(isinstance(t, str | None) for t in texts):
+                return f"{where} has a malformed field change ({_printable(fc.path, 60)})"
+        for label, value in (
+            ("renamed_from", change.renamed_from),
+            ("fingerprint", change.fingerprint),
+            ("uuid", change.uuid),
+        ):
+            if value is not None and not isinstance(value, str):
+                return f"{where} has a malformed {label}"
         if not all(isinstance(w, str) for w in change.warnings):
             return f"{where} has malformed warnings"
     return ""

@@ -34,6 +34,16 @@ class Project:
         return self.settings_path.parent if self.settings_path else Path(".")
 
     @property
+    def root(self) -> Path:
+        """The project directory: symlinks that lead out of it are refused. The router
+        directory's parent when --dir points outside the directory of routerctl.yaml."""
+        base = self.base.absolute()
+        router_dir = self.router_dir.absolute()
+        if router_dir == base or base in router_dir.parents:
+            return base
+        return router_dir.parent
+
+    @property
     def overlay(self) -> Overlay | None:
         env = self.env
         if env is None:
@@ -75,7 +85,9 @@ class Project:
 
         targets: Sequence[str | Path] = paths or [self.router_dir]
         with gc_pause.paused():
-            return collect_routers(targets, known_presets=known_presets, overlay=self.overlay)
+            return collect_routers(
+                targets, known_presets=known_presets, overlay=self.overlay, root=self.root
+            )
 
 
 def load_project(

@@ -95,15 +95,11 @@ def read_live(
 
 
 def read_for_saved_plan(source: RouterReader, plan: Plan) -> list[LiveRouter]:
-    """Exactly what `apply PLANFILE` re-checks: a GET of every router the plan updates or
-    deletes (by uuid), and the list (names only) when it creates one, to see whether that
-    name exists now. No other router is read."""
-    uuids = [c.uuid for c in plan.changes if c.action is not Action.CREATE and c.uuid]
-    live = source.get_routers(uuids)
-    if any(c.action is Action.CREATE for c in plan.changes):
-        have = {r.uuid for r in live} | set(uuids)
-        live += [r for r in source.list_router_summaries() if r.uuid not in have]
-    return live
+    """What `apply PLANFILE` re-judges against: the list (every name, for creates, scope and
+    ownership) and a GET of each router the plan updates or deletes, by uuid. No other
+    router's config is read."""
+    uuids = {c.uuid for c in plan.changes if c.action is not Action.CREATE and c.uuid}
+    return read_live(source, lambda router: router.uuid in uuids)
 
 
 # --- budget ----------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ UNCHANGED = "Unchanged"
 PRUNABLE = "Not in the files; deleted only with --prune"
 PROTECTED = "Not in the files; protected, never deleted"
 UNMANAGED = "Not managed here (outside the prune scope), left untouched"
+FOREIGN = "Another environment's (its mapping makes or matches the name), left untouched"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]+")
@@ -381,6 +382,7 @@ def render_plan(plan: Plan, *, color: bool = False, verbose: bool = False) -> st
         ("dim", UNCHANGED, plan.unchanged),
         ("", PRUNABLE, plan.prunable),
         ("", PROTECTED, plan.protected),
+        ("dim", FOREIGN, [f"{n} ({e})" for n, e in plan.foreign.items()]),
         ("dim", UNMANAGED, plan.unmanaged),
     ]
     for kind, label, names in info:
@@ -389,10 +391,9 @@ def render_plan(plan: Plan, *, color: bool = False, verbose: bool = False) -> st
     has_costs = bool(plan.costs and plan.costs.get("routers"))
     if plan.costs and has_costs:
         lines += ["", *_render_costs_text(plan.costs)]
-    if plan.unchanged or plan.prunable or plan.protected or plan.unmanaged or has_costs:
+    if any(names for _, _, names in info) or has_costs:
         lines.append("")
-    lines += [paint("dim", plan.reads_line())] if plan.reads_line() else []
-    lines.append(paint("bold", plan.summary_line()))
+    lines += [*(paint("dim", x) for x in plan.reads_lines()), paint("bold", plan.summary_line())]
     return "\n".join(lines) + "\n"
 
 
@@ -508,8 +509,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     """A pull-request comment: the summary table first (deletes in bold), warnings, then one
     collapsible diff per router. Stays under `limit` characters: when it would not, router
     details go first, then table rows (deletes kept longest), and a notice says so."""
-    header = " · ".join(filter(None, [plan_header(plan), plan.reads_line()]))
-    footer = f"<sub>{html.escape(header)}</sub>\n"
+    footer = f"<sub>{html.escape(' · '.join([plan_header(plan), *plan.reads_lines()]))}</sub>\n"
     notice_room = 400
     budget = limit - len(footer) - notice_room
     text = "\n".join(
@@ -555,6 +555,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     lists = [
         (PRUNABLE, plan.prunable),
         (PROTECTED, plan.protected),
+        (FOREIGN, [f"{n} ({e})" for n, e in plan.foreign.items()]),
         (UNMANAGED, plan.unmanaged),
         (UNCHANGED, plan.unchanged),
     ]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +18,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from routerctl import fsio
+from routerctl.discover import ROUTER_SUFFIXES as ROUTER_SUFFIXES
+from routerctl.discover import TESTS_SUFFIXES as TESTS_SUFFIXES
+from routerctl.discover import find_router_files as find_router_files
+from routerctl.discover import scan_router_files, shown_path
 from routerctl.errors import ConfigError, Issue, Severity, SpecError
 from routerctl.models import (
     FALLBACK_ROUTE,
@@ -28,15 +33,26 @@ from routerctl.models import (
     RoutingCase,
     TaskSpec,
 )
+from routerctl.overlay import OVERLAY_KEYS, rename_for_environment
+from routerctl.overlay import Overlay as Overlay
+from routerctl.overlay import deep_merge as deep_merge
+from routerctl.similarity import SIMILAR_DESCRIPTION_RATIO as SIMILAR_DESCRIPTION_RATIO
+from routerctl.similarity import (
+    SIMILAR_MAX_TASKS,
+    SimilarityWork,
+    similar_descriptions,
+)
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000  # a router file has ~100 nodes; more means alias/anchor expansion abuse
 MAX_MODELS_PER_TASK = 3  # "Each task has up to 3 models" (DO blog); not enforced by the spec
-NAME_RE = re.compile(r"^[a-z0-9-]+$")
+NAME_RE = re.compile(r"^[a-z0-9-]+$")  # use fullmatch: with match, `$` accepts a trailing "\n"
 MAX_NAME_LEN = 255
-SIMILAR_DESCRIPTION_RATIO = 0.9
-ROUTER_SUFFIXES = (".yaml", ".yml")
-TESTS_SUFFIXES = (".tests.yaml", ".tests.yml")
+# Numbers in a file: no router setting or traffic figure is anywhere near 10**15, and a bound
+# keeps a 4,301-digit integer (which int() refuses with a ValueError) or a sexagesimal YAML
+# 1.1 integer (1:2:3:… grows as 60**n) from reaching arithmetic or messages.
+MAX_INT_DIGITS = 24
+MAX_ABS_NUMBER = 10**15
 
 try:  # libyaml is ~10x faster; validate on 1,000 files depends on it when available
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,misc,unused-ignore]
@@ -144,6 +160,14 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 _STR_TAG = "tag:yaml.org,2002:str"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
+def _too_big(kind: str) -> str:
+    return (
+        f"{kind} number is out of range; numbers in routerctl files are at most "
+        f"{MAX_ABS_NUMBER:,} (quote it if it is text)"
+    )
 
 
 class _Problem(Exception):
@@ -173,16 +197,25 @@ def _kind(value: Any) -> str:
     return f"a {type(value).__name__}"  # pragma: no cover - safe YAML has no other types
 
 
-def read_document(path: str | Path, *, required_mapping: bool = True) -> Document:
-    """Read one YAML file safely. Raises SpecError (one issue) on anything unreadable."""
+def read_document(
+    path: str | Path,
+    *,
+    required_mapping: bool = True,
+    root: str | Path | None = None,
+    what: str = "router file",
+) -> Document:
+    """Read one YAML file safely. Raises SpecError (one issue) on anything unreadable: not a
+    regular file (FIFO, device, directory), a dangling or looping symlink, a symlink from inside
+    `root` to outside it, no permission, or more than MAX_FILE_BYTES (see fsio.read_bytes).
+    Issues name the path as given, never a symlink's target."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise SpecError(
-            [Issue(name, 1, 1, "", f"cannot read file: {reason}", "error", "io")]
-        ) from None
+        raw = fsio.read_bytes(path, limit=MAX_FILE_BYTES, what=what, root=root)
+    except fsio.FileProblem as exc:
+        reason = exc.reason
+        if exc.code == "file-too-large" and what == "router file":
+            reason += " (split it, one router per file)"
+        raise SpecError([Issue(name, 1, 1, "", reason, "error", exc.code)]) from None
     return parse_document(raw, name, required_mapping=required_mapping)
 
 
@@ -313,16 +346,40 @@ class _Builder:
     def scalar(self, node: yaml.ScalarNode, loc: Path_) -> Any:
         if node.tag == _STR_TAG:  # most values: what the constructor would return, but cheaper
             return node.value
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        if node.tag == _INT_TAG and sum(c.isdigit() for c in node.value) > MAX_INT_DIGITS:
+            raise _Problem(line, col, loc, _too_big(f"{len(node.value):,}-character"), "number")
         try:
-            return self.constructor.construct_object(node)
+            value = self.constructor.construct_object(node)
+        except (ValueError, OverflowError, TypeError, AttributeError):  # !!timestamp 99999-1-1
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise _Problem(
+                line,
+                col,
+                loc,
+                f"{node.value[:40]!r} cannot be read as a {kind}; quote it if it is text",
+                "number" if kind in ("int", "float") else "yaml-tag",
+            ) from None
         except yaml.YAMLError:
             raise _Problem(
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
+                line,
+                col,
                 loc,
                 f"unsupported YAML tag {node.tag!r}; router files use plain values",
                 "yaml-tag",
             ) from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _Problem(
+                line,
+                col,
+                loc,
+                f"{node.value!r} is not a finite number; write a number (or quote it for text)",
+                "number",
+            )
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and abs(value) > MAX_ABS_NUMBER:
+            raise _Problem(line, col, loc, _too_big("a"), "number")
+        return value
 
     def build(self, node: yaml.Node, loc: Path_, depth: int) -> Any:
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
@@ -414,38 +471,6 @@ class _Builder:
 # --- finding files --------------------------------------------------------------------------
 
 
-def find_router_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Path]]:
-    """Router files and routing-test files (`*.tests.yaml`) under the given paths, sorted.
-
-    Raises ConfigError for a path that does not exist or a directory with no router files.
-    """
-    routers: set[Path] = set()
-    tests: set[Path] = set()
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            found = [
-                p
-                for p in path.rglob("*")
-                if p.name.endswith(ROUTER_SUFFIXES)
-                # hidden files and directories (.git, .github, editor backups) are not routers
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and p.is_file()
-            ]
-            if not any(not p.name.endswith(TESTS_SUFFIXES) for p in found):
-                raise ConfigError(
-                    f"{path}: no router files (*.yaml or *.yml) in this directory; "
-                    "create one or pass --dir"
-                )
-            for p in found:
-                (tests if p.name.endswith(TESTS_SUFFIXES) else routers).add(p)
-        elif path.is_file():
-            (tests if path.name.endswith(TESTS_SUFFIXES) else routers).add(path)
-        else:
-            raise ConfigError(f"{path}: no such file or directory")
-    return sorted(routers), sorted(tests)
-
-
 # --- validation -------------------------------------------------------------------------------
 
 
@@ -462,9 +487,17 @@ def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
     return None
 
 
+SUGGEST_MAX_CHOICES = 1000
+SUGGEST_MAX_CHARS = 100
+
+
 def suggest(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean "x"?)' or ''."""
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """' (did you mean "x"?)' or ''. Only a hint, so bounded: a long word or a huge list of
+    choices (a hostile file calls this once per bad key) gets no suggestion."""
+    options = [c for c in choices if len(c) <= SUGGEST_MAX_CHARS]
+    if len(word) > SUGGEST_MAX_CHARS or len(options) > SUGGEST_MAX_CHOICES:
+        return ""
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f' (did you mean "{match[0]}"?)' if match else ""
 
 
@@ -624,7 +657,7 @@ def check_router(doc: Document, spec: RouterSpec, known_presets: set[str] | None
                 code="bad-name",
             )
         )
-    elif not NAME_RE.match(spec.name):
+    elif not NAME_RE.fullmatch(spec.name):
         fixed = re.sub(r"[^a-z0-9-]+", "-", spec.name.lower()).strip("-")
         issues.append(
             doc.issue(
@@ -651,7 +684,7 @@ def check_router(doc: Document, spec: RouterSpec, known_presets: set[str] | None
                     code="rename",
                 )
             )
-        elif not NAME_RE.match(old):
+        elif not NAME_RE.fullmatch(old):
             issues.append(
                 doc.issue(
                     ("renamed_from", index),
@@ -668,7 +701,7 @@ def check_router(doc: Document, spec: RouterSpec, known_presets: set[str] | None
                 code="no-tasks",
             )
         )
-    descriptions: list[tuple[str, str]] = []
+    descriptions: list[tuple[str, str]] = []  # (task key, lowercased description)
     for key, task in spec.tasks.items():
         loc: tuple[str | int, ...] = ("tasks", key)
         if not key.strip():
@@ -734,41 +767,36 @@ def check_router(doc: Document, spec: RouterSpec, known_presets: set[str] | None
                     code="fallback-same-as-pool",
                 )
             )
-    counts: dict[str, Counter[str]] = {}
-    for i, (key_a, text_a) in enumerate(descriptions):
-        for key_b, text_b in descriptions[i + 1 :]:
-            ratio = _similarity(text_a, text_b, SIMILAR_DESCRIPTION_RATIO, counts)
-            if ratio >= SIMILAR_DESCRIPTION_RATIO:
-                issues.append(
-                    doc.issue(
-                        ("tasks", key_b, "description"),
-                        f"description is {ratio:.0%} similar to task {key_a!r}: the router "
-                        "cannot tell them apart reliably",
-                        severity="warning",
-                        code="similar-descriptions",
-                    )
-                )
+    issues += similar_description_issues(doc, descriptions)
     issues += _check_tests(doc, spec, spec.tests, ("tests",))
     return issues
 
 
-def _similarity(
-    a: str, b: str, cutoff: float, counts: dict[str, Counter[str]] | None = None
-) -> float:
-    """difflib's ratio() of two texts, or 0.0 as soon as one of its cheap upper bounds shows it
-    is below `cutoff`. Full ratios are quadratic; on 1,000 routers they dominated `validate`.
-    `counts` caches character counts across the pairs of one router."""
-    total = len(a) + len(b)
-    if total == 0:
-        return 1.0
-    if 2 * min(len(a), len(b)) / total < cutoff:  # SequenceMatcher.real_quick_ratio()
-        return 0.0
-    cache = {} if counts is None else counts
-    count_a = cache.get(a) or cache.setdefault(a, Counter(a))
-    count_b = cache.get(b) or cache.setdefault(b, Counter(b))
-    if 2 * (count_a & count_b).total() / total < cutoff:  # SequenceMatcher.quick_ratio()
-        return 0.0
-    return difflib.SequenceMatcher(None, a, b).ratio()
+def similar_description_issues(
+    doc: Document, descriptions: list[tuple[str, str]], work: SimilarityWork | None = None
+) -> list[Issue]:
+    """The similar-descriptions warnings of one router (see routerctl.similarity)."""
+    issues = [
+        doc.issue(
+            ("tasks", found.task, "description"),
+            f"description is {found.ratio:.0%} similar to task {found.like!r}: the router "
+            "cannot tell them apart reliably",
+            severity="warning",
+            code="similar-descriptions",
+        )
+        for found in similar_descriptions(descriptions, work)
+    ]
+    if len(descriptions) > SIMILAR_MAX_TASKS:
+        issues.append(
+            doc.issue(
+                ("tasks",),
+                f"{len(descriptions)} tasks with descriptions; similar descriptions were checked "
+                f"among the first {SIMILAR_MAX_TASKS} only",
+                severity="warning",
+                code="similar-descriptions-bounded",
+            )
+        )
+    return issues
 
 
 def _check_tests(
@@ -806,31 +834,6 @@ def load_routers(
 
 
 @dataclass(frozen=True)
-class Overlay:
-    """How one environment changes the shared router files."""
-
-    directory: Path | None = None  # <name>.yaml files deep-merged over the router of that name
-    name_prefix: str = ""
-    name_suffix: str = ""
-
-    def rename(self, name: str) -> str:
-        return f"{self.name_prefix}{name}{self.name_suffix}"
-
-    def base_name(self, live_name: str) -> str | None:
-        """The inverse of rename: the file's name for a live name, or None if the live name
-        does not carry this environment's prefix and suffix."""
-        prefix, suffix = self.name_prefix, self.name_suffix
-        if len(live_name) < len(prefix) + len(suffix):
-            return None
-        if not (live_name.startswith(prefix) and live_name.endswith(suffix)):
-            return None
-        return live_name[len(prefix) : len(live_name) - len(suffix)]
-
-
-OVERLAY_KEYS = ("description", "tasks", "presets", "fallback_models", "protect", "tests")
-
-
-@dataclass(frozen=True)
 class _Declared:
     """A router name some file declares, for the cross-file checks. Files with schema errors
     declare names too, so a duplicate is reported even while one of the two is broken."""
@@ -854,24 +857,26 @@ def collect_routers(
     *,
     known_presets: Iterable[str] | None = None,
     overlay: Overlay | None = None,
+    root: str | Path | None = None,
 ) -> LoadResult:
     """Like load_routers, but returns errors in the result instead of raising (validate).
 
     A router with schema errors is left out of `routers`, but the rules still run on the parts
-    of it that are well-formed (see _salvage), so one run reports every problem.
+    of it that are well-formed (see _salvage), so one run reports every problem. A file that
+    cannot be read is an error, never a router that is not there (plan would prune it).
+    `root`: the project directory; symlinks from inside it to outside it are refused.
     """
-    router_paths, test_paths = find_router_files(paths)
+    router_paths, test_paths, issues = scan_router_files(paths, root=root)
     presets = set(known_presets) if known_presets is not None else None
-    issues: list[Issue] = []
     checked: list[RouterFile] = []  # valid and salvaged routers: test files attach to both
     declared: list[_Declared] = []
     valid: set[int] = set()  # id() of the documents without schema errors
     partial: set[int] = set()  # id() of salvaged documents that lost a task or preset
-    overlays = _read_overlays(overlay, issues)
+    overlays = _read_overlays(overlay, issues, root)
     used_overlays: set[str] = set()
     for path in router_paths:
         try:
-            doc = read_document(path)
+            doc = read_document(path, root=root)
         except SpecError as exc:
             issues += exc.issues
             continue
@@ -880,7 +885,7 @@ def collect_routers(
             if isinstance(base_name, str) and base_name in overlays:
                 used_overlays.add(base_name)
                 doc = _merge_overlay(doc, overlays[base_name])
-            doc.data = _rename_for_environment(doc.data, overlay)
+            doc.data = rename_for_environment(doc.data, overlay)
         try:
             spec: RouterSpec | None = RouterSpec.model_validate(doc.data)
             valid.add(id(doc))
@@ -910,23 +915,31 @@ def collect_routers(
                 )
             )
     broken = {d.name for d in declared} - {r.spec.name for r in checked}
-    checked = _attach_test_files(checked, test_paths, issues, overlay, partial, broken)
+    checked = _attach_test_files(checked, test_paths, issues, overlay, partial, broken, root)
     issues += _cross_file_issues(declared)
     routers = [r for r in checked if id(r.doc) in valid]
     return LoadResult(routers, sorted(set(issues)), len(router_paths) + len(test_paths))
 
 
-def _read_overlays(overlay: Overlay | None, issues: list[Issue]) -> dict[str, Document]:
+def _read_overlays(
+    overlay: Overlay | None, issues: list[Issue], root: str | Path | None = None
+) -> dict[str, Document]:
     if overlay is None or overlay.directory is None:
         return {}
-    if not overlay.directory.is_dir():
-        raise ConfigError(f"{overlay.directory}: overlay directory does not exist")
+    try:
+        is_dir = overlay.directory.is_dir()
+    except OSError as exc:
+        raise ConfigError(f"{shown_path(overlay.directory)}: {fsio.describe(exc)}") from None
+    if not is_dir:
+        raise ConfigError(f"{shown_path(overlay.directory)}: overlay directory does not exist")
     found: dict[str, Document] = {}
-    for path in sorted(overlay.directory.iterdir()):
-        if not path.name.endswith(ROUTER_SUFFIXES):
-            continue
+    paths, _, problems = scan_router_files([overlay.directory], root=root, allow_empty=True)
+    issues += problems
+    for path in paths:
+        if path.parent != overlay.directory:
+            continue  # overlays are flat: <router-name>.yaml
         try:
-            doc = read_document(path)
+            doc = read_document(path, root=root)
         except SpecError as exc:
             issues += exc.issues
             continue
@@ -941,34 +954,8 @@ def _read_overlays(overlay: Overlay | None, issues: list[Issue]) -> dict[str, Do
     return found
 
 
-def deep_merge(base: Any, over: Any) -> Any:
-    """Mappings merge key by key, `null` removes a key, anything else replaces (lists too:
-    a pool is an ordered ranking, so appending to it would be a surprise)."""
-    if isinstance(base, dict) and isinstance(over, dict):
-        merged = dict(base)
-        for key, value in over.items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = deep_merge(base.get(key), value)
-        return merged
-    return over
-
-
 def _merge_overlay(doc: Document, over: Document) -> Document:
     return Document(doc.path, deep_merge(doc.data, over.data), doc.marks, overlay=over)
-
-
-def _rename_for_environment(data: dict[str, Any], overlay: Overlay) -> dict[str, Any]:
-    data = dict(data)
-    if isinstance(data.get("name"), str):
-        data["name"] = overlay.rename(data["name"])
-    old = data.get("renamed_from")
-    if isinstance(old, str):
-        data["renamed_from"] = overlay.rename(old)
-    elif isinstance(old, list):
-        data["renamed_from"] = [overlay.rename(o) if isinstance(o, str) else o for o in old]
-    return data
 
 
 def _attach_test_files(
@@ -978,6 +965,7 @@ def _attach_test_files(
     overlay: Overlay | None = None,
     partial: set[int] | None = None,
     broken: set[str] | None = None,
+    root: str | Path | None = None,
 ) -> list[RouterFile]:
     """`<router-name>.tests.yaml` adds routing cases to the (first) router of that name.
 
@@ -991,7 +979,7 @@ def _attach_test_files(
         position.setdefault(router.spec.name, index)
     for path in test_paths:
         try:
-            doc = read_document(path, required_mapping=False)
+            doc = read_document(path, required_mapping=False, root=root)
         except SpecError as exc:
             issues += exc.issues
             continue
@@ -1103,11 +1091,11 @@ def load_settings(path: str | Path | None) -> tuple[ProjectSettings, Path | None
     is an empty one (every setting is optional)."""
     if path is None:
         default = Path("routerctl.yaml")
-        if not default.exists():
+        if not (default.exists() or default.is_symlink()):  # a dangling link is reported
             return ProjectSettings(), None
         path = default
     try:
-        doc = read_document(path, required_mapping=False)
+        doc = read_document(path, required_mapping=False, what="settings file")
     except SpecError as exc:
         if [i.code for i in exc.issues] == ["empty"]:
             return ProjectSettings(), Path(path)

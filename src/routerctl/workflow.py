@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from routerctl.cost import PriceBook, RouterReport
     from routerctl.errors import Issue
     from routerctl.models import LiveRouter, RouterSpec, TrafficProfile
+    from routerctl.ownership import Ownership
     from routerctl.project import Project
     from routerctl.spec import LoadResult
 
@@ -103,13 +104,14 @@ def plan_project(
         scope = None if asked is None else _changed_scope(project, loaded, asked.result())
     specs = loaded.specs
     prune_settings = project.prune_settings
+    ownership = project_ownership(project, loaded.specs)
     only = scope.names if scope is not None else None
     compares = in_play(
         specs,
         targets=targets,
         prune=prune,
         prune_scope=prune_settings.scope,
-        protect=prune_settings.protect,
+        protect=[*prune_settings.protect, *ownership.protect],
     )
     if only is not None:
         specs = [s for s in specs if s.name in only]
@@ -140,10 +142,11 @@ def plan_project(
             live,
             prune=prune,
             prune_scope=prune_settings.scope,
-            protect=prune_settings.protect,
+            protect=[*prune_settings.protect, *ownership.protect],
             targets=targets,
             environment=project.environment,
             api_url=live_source.base_url,
+            foreign=ownership.foreign(r.name for r in live),
         )
     wanted = set(targets)
     checked = [
@@ -203,21 +206,17 @@ def _changed_scope(project: Project, loaded: LoadResult, changes: GitChanges) ->
     )
 
 
-def recheck_saved_plan(
-    plan: Plan, live_source: LiveSource, *, source: str, environment: str | None
-) -> None:
-    """`apply PLANFILE`: re-read exactly the routers the plan touches (reads.py) and refuse
-    it if it is stale or was made elsewhere (apply.check_saved_plan)."""
-    from routerctl.apply import check_saved_plan
-    from routerctl.reads import read_for_saved_plan
+def project_ownership(project: Project, specs: Sequence[RouterSpec]) -> Ownership:
+    """Which live names this environment may prune (see ownership.py), from the files."""
+    from routerctl.ownership import resolve_ownership
 
-    check_saved_plan(
-        plan,
-        read_for_saved_plan(live_source, plan),
-        source=source,
-        api_url=live_source.base_url,
-        environment=environment,
-    )
+    overlay = project.overlay
+    bases: list[str] = []
+    for spec in specs:
+        for name in (spec.name, *spec.renamed_from):
+            base = overlay.base_name(name) if overlay is not None else name
+            bases.append(base if base is not None else name)
+    return resolve_ownership(project.settings, project.environment, bases)
 
 
 def _with_costs(

@@ -151,7 +151,10 @@ def test_an_agent_blocks_deleting_and_renaming_its_router_until_force_in_use(pro
     )
     assert set(live(emulator)) == {"app-triage", "app-spare"}
 
-    forced = cli(project, emulator, "apply", "--auto-approve", "--prune", "--force-in-use")
+    forced = cli(
+        project, emulator, "apply", "--auto-approve", "--prune", "--force-in-use",
+        "--allow-mass-delete",
+    )  # fmt: skip
     assert forced.returncode == 0, forced.stderr
     assert set(live(emulator)) == {"app-tickets"}
     assert live(emulator)["app-tickets"]["uuid"] == uuids["app-triage"]
@@ -178,13 +181,18 @@ def test_apply_fails_closed_when_the_agents_list_is_forbidden(project, emulator)
     planned = cli(project, emulator, "plan", "--prune")
     assert planned.returncode == 0
     assert "could not read the agents list to check which agents use 'app-old'" in planned.stdout
-    refused = cli(project, emulator, "apply", "--auto-approve", "--prune")
+    # Deleting the only in-scope router is a mass delete (issue 13): consent given, so the
+    # agents check is what refuses here.
+    refused = cli(project, emulator, "apply", "--auto-approve", "--prune", "--allow-mass-delete")
     assert refused.returncode == 1
     assert "refusing to delete router 'app-old': cannot read the agents list" in refused.stderr
     assert "403" in refused.stderr
     assert "--force-in-use" in refused.stderr
     assert set(live(emulator)) == {"app-old"}  # nothing applied, not even the create
-    forced = cli(project, emulator, "apply", "--auto-approve", "--prune", "--force-in-use")
+    forced = cli(
+        project, emulator, "apply", "--auto-approve", "--prune", "--force-in-use",
+        "--allow-mass-delete",
+    )  # fmt: skip
     assert forced.returncode == 0, forced.stderr
     assert set(live(emulator)) == {"app-new"}
 

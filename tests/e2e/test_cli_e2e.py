@@ -20,6 +20,17 @@ from routerctl.emulator import Emulator, FaultPlan
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# The API documents no name uniqueness (reference §8.8): the core journeys must hold both where
+# a duplicate name is a 409 and where it quietly makes a second router.
+BOTH_NAME_MODES = pytest.mark.parametrize(
+    "emulator",
+    [
+        pytest.param({"unique_names": True}, id="unique-names"),
+        pytest.param({"unique_names": False}, id="duplicates-allowed"),
+    ],
+    indirect=True,
+)
 TOKEN = "dop_v1_c0ffee5ecret0000000000000000000000000000000000000000000000000000"
 
 
@@ -72,6 +83,7 @@ def assert_converged() -> None:
     assert result.stdout.rstrip().endswith("No changes. Live routers match the router files.")
 
 
+@BOTH_NAME_MODES
 def test_shipped_routers_apply_then_plan_shows_no_changes(project, emulator):
     shutil.copytree(ROOT / "routers", project / "routers", dirs_exist_ok=True)
     first = run("plan", "--detailed-exitcode")
@@ -84,6 +96,7 @@ def test_shipped_routers_apply_then_plan_shows_no_changes(project, emulator):
     assert_converged()
 
 
+@BOTH_NAME_MODES
 def test_change_made_in_the_control_panel_is_reported_as_drift(project, emulator):
     write(project, "app-a", router_yaml("app-a"))
     assert run("apply", "--auto-approve").exit_code == 0
@@ -105,6 +118,7 @@ def test_change_made_in_the_control_panel_is_reported_as_drift(project, emulator
     assert_converged()
 
 
+@BOTH_NAME_MODES
 def test_update_then_rename_then_delete_each_converge(project, emulator):
     write(project, "app-a", router_yaml("app-a"))
     write(project, "app-b", router_yaml("app-b"))
@@ -131,7 +145,7 @@ def test_update_then_rename_then_delete_each_converge(project, emulator):
 
     (project / "routers" / "app-b.yaml").unlink()
     without_prune = run("plan", "--detailed-exitcode")
-    assert without_prune.exit_code == 0
+    assert without_prune.exit_code == 2  # an in-scope router without a file is drift
     assert "Not in the files; deleted only with --prune (1): app-b" in without_prune.stdout
     pruned = run("apply", "--auto-approve", "--prune")
     assert "Apply complete: 0 created, 0 updated, 1 deleted." in pruned.stdout
@@ -241,6 +255,7 @@ def test_saved_plan_refused_when_router_to_create_now_exists(project, emulator):
     assert len(emulator.routers()) == 1
 
 
+@BOTH_NAME_MODES
 def test_lost_post_response_does_not_create_a_duplicate(project, emulator):
     write(project, "app-a", router_yaml("app-a"))
     emulator.set_faults(

@@ -25,9 +25,12 @@ process or to one scenario:
 
 - The read-timeout scenario runs the CLI through a two-line shim that lowers RouterClient's
   default timeout from 30 s to 1 s: the CLI has no --timeout flag (see TIMEOUT_SHIM).
-- The 429-without-Retry-After scenario shortens the emulator's rate-limit window from 60 s to
-  1 s (`ratelimit.WINDOW_SECONDS`, in this process only): without Retry-After a client must
-  wait for `ratelimit-reset`, which the emulator puts at the end of its window.
+- `ROUTERCTL_LIST_SETTLE=1`: the emulator's list is never late here, so a lost create is
+  looked for for 1 s before it is sent again, not 10 s.
+- The 429-without-Retry-After scenario shortens the emulator's rate-limit windows (the burst
+  minute and the quota hour) to 1 s (`ratelimit.WINDOW_SECONDS`, `QUOTA_WINDOW_SECONDS`, in
+  this process only): without Retry-After a client must wait for `ratelimit-reset`, which the
+  emulator puts where the oldest request leaves the quota window.
 """
 
 from __future__ import annotations
@@ -189,6 +192,9 @@ def cli_env(url: str, cache_dir: Path) -> dict[str, str]:
         DIGITALOCEAN_TOKEN=TOKEN,
         ROUTERCTL_CACHE_DIR=str(cache_dir),
         NO_COLOR="1",
+        # This emulator lists a router as soon as it exists: 1 s of looking for a lost create
+        # (settle.py; 10 s by default) is plenty here. The lagging list: tests/journeys.
+        ROUTERCTL_LIST_SETTLE="1",
     )
     return env
 
@@ -475,6 +481,10 @@ class Scenario:
     summary_list: bool = True  # list items without config: exercises GET-by-uuid too
     shim: bool = False  # run through TIMEOUT_SHIM
     rate_window: float | None = None  # shorten the emulator's rate-limit window (seconds)
+    # The emulator's default lets duplicate names through (the API documents no uniqueness);
+    # these scenarios were written against a 409, and two concurrent applies still create
+    # duplicates without one (lifecycle work), so they pin unique names.
+    unique_names: bool = True
     tolerate_exhaustion: bool = False  # retries may run out: exit 1/3 with "gave up" is honest
     parallelism: int = 4
 
@@ -600,12 +610,12 @@ def rate_window(seconds: float | None) -> Iterator[None]:
     if seconds is None:
         yield
         return
-    saved = emulator_ratelimit.WINDOW_SECONDS
-    emulator_ratelimit.WINDOW_SECONDS = seconds
+    saved = emulator_ratelimit.WINDOW_SECONDS, emulator_ratelimit.QUOTA_WINDOW_SECONDS
+    emulator_ratelimit.WINDOW_SECONDS = emulator_ratelimit.QUOTA_WINDOW_SECONDS = seconds
     try:
         yield
     finally:
-        emulator_ratelimit.WINDOW_SECONDS = saved
+        emulator_ratelimit.WINDOW_SECONDS, emulator_ratelimit.QUOTA_WINDOW_SECONDS = saved
 
 
 def run_scenario(scenario: Scenario, *, fast: bool = False, run_index: int = 0) -> Outcome:
@@ -621,7 +631,7 @@ def run_scenario(scenario: Scenario, *, fast: bool = False, run_index: int = 0) 
         write_project(root)
         desired = desired_states(root)
         seed_live(emulator, desired)
-        emulator.configure(summary_list=scenario.summary_list)
+        emulator.configure(summary_list=scenario.summary_list, unique_names=scenario.unique_names)
         guarded = {r["uuid"]: r for r in emulator.routers() if r["name"] in (PROTECTED, *OUTSIDE)}
         harness = Harness(emulator, root, shim=scenario.shim)
         problems: list[str] = []

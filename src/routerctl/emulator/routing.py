@@ -222,3 +222,20 @@ def select_route(
     if not fallbacks:
         raise ValueError("no task matched and the router has no fallback models")
     return FALLBACK_ROUTE, fallbacks[0], best_score
+
+
+def message_text(content: Any) -> str:
+    """Text of an OpenAI message `content`: a string, or a list of parts with `text`."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            str(part.get("text", "")) for part in content if isinstance(part, dict)
+        ).strip()
+    return ""
+
+
+def estimate_tokens(text: str) -> int:
+    """Deterministic token estimate: about 4 tokens per 3 words, at least 1 for any text."""
+    words = len(text.split())
+    return math.ceil(words * 4 / 3) if words else 0

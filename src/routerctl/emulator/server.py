@@ -43,7 +43,6 @@ import sys
 import threading
 import time
 import uuid as uuidlib
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -55,21 +54,27 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from routerctl.emulator import catalog
 from routerctl.emulator.agents import AgentsMixin, AgentStore
+from routerctl.emulator.control import StoreControl
 from routerctl.emulator.faults import Fault, FaultInjector, FaultPlan
+from routerctl.emulator.netguard import control_refusal, host_problem, listen_problem
+from routerctl.emulator.options import Behaviour, check_server_settings
 from routerctl.emulator.ratelimit import RateLimiter, RateState
-from routerctl.emulator.routing import select_route
+from routerctl.emulator.routing import estimate_tokens, message_text, select_route
 from routerctl.emulator.state import (
     NOT_FOUND_MESSAGE,
     EmulatorApiError,
+    EmulatorError,
     RouterStore,
     bad_request,
 )
+from routerctl.emulator.stats import RequestLog, Stats
 
 logger = logging.getLogger("routerctl.emulator")
 
 ROUTERS = "/v2/gen-ai/models/routers"
 DEFAULT_PER_PAGE = 20
 MAX_BODY_BYTES = 1 << 20  # routers are small; a larger body is a client bug
+REQUEST_LOG_SIZE = 1000  # entries kept by the request log (contract tests read it)
 IDLE_CONNECTION_TIMEOUT = 300.0  # seconds a keep-alive connection may sit idle
 
 _ERROR_IDS: dict[int, str] = {
@@ -193,75 +198,6 @@ def _int_param(req: _Request, name: str, default: int) -> int:
     return number
 
 
-def _message_text(content: Any) -> str:
-    """Text of an OpenAI message `content`: a string, or a list of parts with `text`."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(
-            str(part.get("text", "")) for part in content if isinstance(part, dict)
-        ).strip()
-    return ""
-
-
-def estimate_tokens(text: str) -> int:
-    """Deterministic token estimate: about 4 tokens per 3 words, at least 1 for any text."""
-    words = len(text.split())
-    return math.ceil(words * 4 / 3) if words else 0
-
-
-class Stats:
-    """Request counters, safe across handler threads. `snapshot()` is what callers see."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.reset()
-
-    def reset(self) -> None:
-        with self._lock:
-            self._requests: Counter[str] = Counter()
-            self._statuses: Counter[int] = Counter()
-            self._committed: Counter[str] = Counter()
-            self._rate_limited = 0
-            self._dropped = 0
-
-    def request(self, method: str, route: str) -> None:
-        with self._lock:
-            self._requests[f"{method} {route}"] += 1
-
-    def answered(self, status: int) -> None:
-        with self._lock:
-            self._statuses[status] += 1
-
-    def dropped(self) -> None:
-        with self._lock:
-            self._dropped += 1
-
-    def rate_limited(self) -> None:
-        with self._lock:
-            self._rate_limited += 1
-
-    def committed(self, kind: str) -> None:
-        with self._lock:
-            self._committed[kind] += 1
-
-    def snapshot(self, faults: Mapping[str, int]) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "requests_total": sum(self._requests.values()),
-                # key "METHOD /route/{template}", e.g. "GET /v2/gen-ai/models/routers/{uuid}"
-                "requests": dict(sorted(self._requests.items())),
-                "statuses": {str(k): v for k, v in sorted(self._statuses.items())},
-                "rate_limited": self._rate_limited,  # 429s sent by the rate limiter
-                "dropped": self._dropped,  # connections closed without an answer
-                "creates_committed": self._committed["create"],
-                "updates_committed": self._committed["update"],
-                "deletes_committed": self._committed["delete"],
-                "faults_fired": sum(faults.values()),
-                "faults": dict(faults),
-            }
-
-
 _Handler = Callable[[_Request, dict[str, str]], _Reply]
 
 
@@ -301,9 +237,11 @@ _CONTROL_ROUTES: tuple[_Route, ...] = (
     ),
     _route(r"^/_emulator/stats$", "/_emulator/stats", GET="_control_stats"),
     _route(r"^/_emulator/agents$", "/_emulator/agents", POST="_control_agents"),
+    _route(r"^/_emulator/routers$", "/_emulator/routers", GET="_control_routers"),
     _route(
         r"^/_emulator/config$", "/_emulator/config", GET="_control_config", PUT="_control_config"
     ),
+    _route(r"^/_emulator/requests$", "/_emulator/requests", GET="_control_requests"),
 )
 
 
@@ -315,7 +253,7 @@ def _match(routes: tuple[_Route, ...], path: str) -> tuple[_Route, dict[str, str
     return None
 
 
-class Emulator(AgentsMixin):
+class Emulator(AgentsMixin, StoreControl):
     """A local stand-in for the DigitalOcean router API and the inference route.
 
     Use it as a context manager (`with Emulator() as emu:`), call `start()` to serve from a
@@ -331,33 +269,48 @@ class Emulator(AgentsMixin):
         port: int = 0,
         state_file: str | Path | None = None,
         rate_limit_per_minute: int | None = None,
+        rate_limit_per_hour: int | None = None,
         latency_ms: float = 0.0,
         summary_list: bool = False,
         page_size_cap: int = 200,
         token: str | None = None,
         model_access_key: str | None = None,
+        unique_names: bool = False,
+        regions_check: bool = True,
+        put_semantics: str = "full",
+        default_prefer: str | None = None,
+        list_lag_seconds: float = 0.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.host = host
         self._port = port
         self.token = token
         self.model_access_key = model_access_key
+        self._clock = clock
         self._task_presets = catalog.task_presets()
         self._preset_descriptions = catalog.preset_descriptions()
         self._router_presets = catalog.router_presets()
         self._models = catalog.models()
-        self._store = RouterStore(self._preset_descriptions, state_file)
+        self._store = RouterStore(self._preset_descriptions, state_file, clock=clock)
         self._agents = AgentStore()  # not persisted to the state file
         self._faults = FaultInjector()
         self._stats = Stats()
-        self._limiter = RateLimiter()
+        self._limiter = RateLimiter(clock=clock)
+        self._request_log = RequestLog(REQUEST_LOG_SIZE)
         self._latency_ms = 0.0
         self._summary_list = False
         self._page_size_cap = 200
         self.configure(
             latency_ms=latency_ms,
             rate_limit_per_minute=rate_limit_per_minute,
+            rate_limit_per_hour=rate_limit_per_hour,
             summary_list=summary_list,
             page_size_cap=page_size_cap,
+            unique_names=unique_names,
+            regions_check=regions_check,
+            put_semantics=put_semantics,
+            default_prefer=default_prefer,
+            list_lag_seconds=list_lag_seconds,
         )
         self._lifecycle = threading.Lock()
         self._server: _HTTPServer | None = None
@@ -369,7 +322,13 @@ class Emulator(AgentsMixin):
         with self._lifecycle:
             if self._server is not None:
                 raise RuntimeError("emulator is already running")
-            server = _HTTPServer((self.host, self._port), self)
+            problem = host_problem(self.host)
+            if problem is not None:
+                raise EmulatorError(problem)
+            try:
+                server = _HTTPServer((self.host, self._port), self)
+            except (OSError, OverflowError, UnicodeError) as exc:
+                raise EmulatorError(listen_problem(self.host, self._port, exc)) from None
             # Keep the port across stop()/start(), so a restarted emulator has the same URL.
             self._port = int(server.server_address[1])
             self._server = server
@@ -450,6 +409,7 @@ class Emulator(AgentsMixin):
         self._faults.reset()
         self._stats.reset()
         self._limiter.reset()
+        self._request_log.clear()
 
     def put_router(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create a router as POST would (same validation). Raises EmulatorApiError."""
@@ -463,8 +423,17 @@ class Emulator(AgentsMixin):
         self._store.delete(router_uuid)
 
     def routers(self) -> list[dict[str, Any]]:
-        """Stored routers as GET returns them, in creation order."""
-        return self._store.list()
+        """Stored routers as GET returns them, in creation order (list lag does not apply)."""
+        return self._store.every()
+
+    def request_log(self) -> list[dict[str, Any]]:
+        """The last REQUEST_LOG_SIZE exchanges, oldest first (see stats.RequestLog)."""
+        return self._request_log.entries()
+
+    def rate_limits(self, token: str) -> dict[str, int]:
+        """The hourly quota for `token` as the next response's headers will report it."""
+        state = self._limiter.peek(token)
+        return {"limit": state.limit, "remaining": state.remaining, "reset": state.reset}
 
     def set_faults(self, plan: FaultPlan) -> None:
         """Replace the fault plan; script progress and the random sequence restart."""
@@ -484,34 +453,44 @@ class Emulator(AgentsMixin):
         *,
         latency_ms: float | _Unset = UNSET,
         rate_limit_per_minute: int | _Unset | None = UNSET,
+        rate_limit_per_hour: int | _Unset | None = UNSET,
         summary_list: bool | _Unset = UNSET,
         page_size_cap: int | _Unset = UNSET,
+        unique_names: bool | _Unset = UNSET,
+        regions_check: bool | _Unset = UNSET,
+        put_semantics: str | _Unset = UNSET,
+        default_prefer: str | _Unset | None = UNSET,
+        list_lag_seconds: float | _Unset = UNSET,
     ) -> dict[str, Any]:
-        """Change settings at runtime (also `PUT /_emulator/config`). Returns all settings."""
-        if not isinstance(latency_ms, _Unset):
-            if isinstance(latency_ms, bool) or not isinstance(latency_ms, int | float):
-                raise ValueError("latency_ms must be a number")
-            if latency_ms < 0:
-                raise ValueError("latency_ms must not be negative")
-            self._latency_ms = float(latency_ms)
-        if not isinstance(rate_limit_per_minute, _Unset):
-            if rate_limit_per_minute is not None and (
-                isinstance(rate_limit_per_minute, bool)
-                or not isinstance(rate_limit_per_minute, int)
-                or rate_limit_per_minute < 1
-            ):
-                raise ValueError("rate_limit_per_minute must be a positive integer or null")
-            self._limiter.per_minute = rate_limit_per_minute
-        if not isinstance(summary_list, _Unset):
-            if not isinstance(summary_list, bool):
-                raise ValueError("summary_list must be true or false")
-            self._summary_list = summary_list
-        if not isinstance(page_size_cap, _Unset):
-            if isinstance(page_size_cap, bool) or not isinstance(page_size_cap, int):
-                raise ValueError("page_size_cap must be a positive integer")
-            if page_size_cap < 1:
-                raise ValueError("page_size_cap must be a positive integer")
-            self._page_size_cap = page_size_cap
+        """Change settings at runtime (also `PUT /_emulator/config`). Returns all settings.
+        Nothing changes when any setting is invalid (ValueError names it)."""
+        given: dict[str, Any] = {
+            key: value
+            for key, value in {
+                "latency_ms": latency_ms,
+                "rate_limit_per_minute": rate_limit_per_minute,
+                "rate_limit_per_hour": rate_limit_per_hour,
+                "summary_list": summary_list,
+                "page_size_cap": page_size_cap,
+                "unique_names": unique_names,
+                "regions_check": regions_check,
+                "put_semantics": put_semantics,
+                "default_prefer": default_prefer,
+                "list_lag_seconds": list_lag_seconds,
+            }.items()
+            if not isinstance(value, _Unset)
+        }
+        check_server_settings(given)
+        behaviour = Behaviour(**self._store.behaviour.as_dict())
+        for key in set(given) & set(behaviour.as_dict()):
+            setattr(behaviour, key, given[key])
+        behaviour.check()
+        self._latency_ms = float(given.get("latency_ms", self._latency_ms))
+        self._limiter.per_minute = given.get("rate_limit_per_minute", self._limiter.per_minute)
+        self._limiter.per_hour = given.get("rate_limit_per_hour", self._limiter.per_hour)
+        self._summary_list = given.get("summary_list", self._summary_list)
+        self._page_size_cap = given.get("page_size_cap", self._page_size_cap)
+        self._store.behaviour = behaviour
         return self.config
 
     @property
@@ -519,8 +498,10 @@ class Emulator(AgentsMixin):
         return {
             "latency_ms": self._latency_ms,
             "rate_limit_per_minute": self._limiter.per_minute,
+            "rate_limit_per_hour": self._limiter.per_hour,
             "summary_list": self._summary_list,
             "page_size_cap": self._page_size_cap,
+            **self._store.behaviour.as_dict(),
         }
 
     # --- request pipeline -------------------------------------------------------------
@@ -529,6 +510,9 @@ class Emulator(AgentsMixin):
         """Run one request through faults, auth, rate limiting and its handler."""
         control = _match(_CONTROL_ROUTES, req.path)
         if control is not None or req.path.startswith("/_emulator/"):
+            refused = control_refusal(req.headers)
+            if refused is not None:
+                return self._finish(req, _api_error(req, 403, refused), None)
             reply = self._call(req, control)
             return self._finish(req, reply, None)
 
@@ -762,8 +746,8 @@ class Emulator(AgentsMixin):
             return _openai_error(404, f"The model {model!r} does not exist.", "model_not_found")
         # The routing prompt: system instructions plus the latest user turn (what a task
         # classifier would look at); earlier turns are history, not the current request.
-        system = [_message_text(m.get("content")) for m in messages if m.get("role") == "system"]
-        users = [_message_text(m.get("content")) for m in messages if m.get("role") == "user"]
+        system = [message_text(m.get("content")) for m in messages if m.get("role") == "system"]
+        users = [message_text(m.get("content")) for m in messages if m.get("role") == "user"]
         prompt = "\n".join([*system, *users[-1:]])
         try:
             route, chosen, score = select_route(router, prompt, self._preset_descriptions)
@@ -771,14 +755,14 @@ class Emulator(AgentsMixin):
             return _openai_error(500, str(exc), "no_model", "server_error")
 
         content = f"[emulator] routed to {route} via {chosen}"
-        prompt_tokens = sum(estimate_tokens(_message_text(m.get("content"))) for m in messages)
+        prompt_tokens = sum(estimate_tokens(message_text(m.get("content"))) for m in messages)
         completion_tokens = estimate_tokens(content)
         return _Reply(
             200,
             {
                 "id": f"chatcmpl-{uuidlib.uuid4().hex[:24]}",
                 "object": "chat.completion",
-                "created": int(time.time()),
+                "created": int(self._clock()),
                 "model": chosen,
                 "choices": [
                     {
@@ -823,6 +807,9 @@ class Emulator(AgentsMixin):
 
     def _control_stats(self, req: _Request, params: dict[str, str]) -> _Reply:
         return _Reply(200, self.stats)
+
+    def _control_requests(self, req: _Request, params: dict[str, str]) -> _Reply:
+        return _Reply(200, {"requests": self.request_log()})
 
     def _control_config(self, req: _Request, params: dict[str, str]) -> _Reply:
         if req.method == "PUT":
@@ -912,6 +899,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, CONNECT, made-up ones) gets the JSON 405 with `Allow`, not
+        # http.server's HTML 501 (schemathesis found that one).
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
     def _read_body(self) -> bytes | None:
         """The request body, or None if it cannot be read (answer already sent)."""
         if "chunked" in self.headers.get("transfer-encoding", "").lower():
@@ -975,10 +969,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self._write(reply, request_id)
-
-    def _write(self, reply: _Reply, request_id: str) -> None:
         data = b"" if reply.payload is None else json.dumps(reply.payload).encode("utf-8")
+        if not path.startswith("/_emulator/"):
+            emulator._request_log.record(req, reply.status, reply.headers, data)
+        self._write(reply, request_id, data)
+
+    def _write(self, reply: _Reply, request_id: str, data: bytes) -> None:
         self.send_response(reply.status)
         self.send_header("content-type", "application/json; charset=utf-8")
         self.send_header("content-length", str(len(data)))
