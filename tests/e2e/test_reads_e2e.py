@@ -157,20 +157,21 @@ def test_apply_planfile_rereads_only_what_the_plan_touches(
     count.mark()
     done = routerctl(project, emulator, "apply", "plan.json")
     assert done.returncode == 0, done.stderr
-    # Two updates: a GET of each by uuid, no list page (nothing is created).
-    assert count.since() == {"pages": 0, "gets": 2}
+    # Two updates: the list (names: creates, scope, ownership) and a GET of each by uuid.
+    assert count.since() == {"pages": 2, "gets": 2}
     live = {r["name"]: r for r in emulator.routers()}
     for name in ("app-000", "app-001"):
         assert live[name]["config"]["policies"][0]["models"][0] == "openai-gpt-oss-120b"
     assert live["app-003"]["config"]["policies"][0]["models"][0] == "openai-gpt-5-nano"
 
-    # A create needs the names (one look at the list), never the other routers' configs.
+    # A create needs the names (the list), never the other routers' configs.
     (routers / "d.yaml").write_text(router_yaml("app-brand-new"))
     done = routerctl(project, emulator, "plan", "--out", "plan2.json")
     count.mark()
     done = routerctl(project, emulator, "apply", "plan2.json")
     assert done.returncode == 0, done.stderr
-    assert count.since() == {"pages": 2, "gets": 0}
+    # The list before (is the name free?) and after (is the new router listed? settle.py).
+    assert count.since() == {"pages": 4, "gets": 0}
     assert "app-brand-new" in {r["name"] for r in emulator.routers()}
 
     # Stale detection still works on the subset it reads.
@@ -265,7 +266,7 @@ def test_a_pr_plan_reads_only_what_the_pr_changed(repo: Path, emulator: Emulator
     count.mark()
     done = routerctl(repo, emulator, "apply", "pr.json")
     assert done.returncode == 0, done.stderr
-    assert count.since() == {"pages": 0, "gets": 2}
+    assert count.since() == {"pages": 2, "gets": 2}
     live = {r["name"]: r for r in emulator.routers()}
     assert live["app-010"]["config"]["policies"][0]["models"][0] == "openai-gpt-oss-120b"
     assert live["app-020"]["description"] == "Router app-020, reworded."
@@ -349,7 +350,7 @@ def test_max_requests_refuses_up_front_and_the_share_warns(
     for i in range(60):
         (project / "routers" / f"app-{i:03d}.yaml").write_text(router_yaml(f"app-{i:03d}"))
         emulator.put_router(payload(f"app-{i:03d}"))
-    emulator.configure(summary_list=True, rate_limit_per_minute=100)
+    emulator.configure(summary_list=True, rate_limit_per_hour=100)
     count = Counter(emulator)
     done = routerctl(project, emulator, "plan", "--max-requests", "20")
     assert done.returncode == 1
@@ -358,7 +359,7 @@ def test_max_requests_refuses_up_front_and_the_share_warns(
     assert "over --max-requests 20" in done.stderr
     assert count.since() == {"pages": 1, "gets": 0}  # only the list, to estimate
 
-    # 63 requests of the 99 left this minute is over half: said in the plan, still exit 0/2.
+    # 63 requests of the 99 left this hour is over half: said in the plan, still exit 0/2.
     done = routerctl(project, emulator, "plan", "--detailed-exitcode")
     assert done.returncode == 0, done.stderr
     assert "this plan spends about 63 requests, over 50% of the 99 left" in done.stdout
