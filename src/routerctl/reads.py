@@ -27,10 +27,16 @@ DEFAULT_BUDGET_SHARE = 0.5
 
 
 class RouterReader(Protocol):
-    """The reads a plan makes (RouterClient; a fake in tests)."""
+    """The reads a plan makes (RouterClient; a fake in tests). With `list_router_summaries`
+    and `get_routers` (RouterClient has both) only the routers in play are fetched; a source
+    with only `list_routers` is read in full."""
 
-    def list_router_summaries(self) -> list[LiveRouter]: ...
-    def get_routers(self, uuids: Sequence[str]) -> list[LiveRouter]: ...
+    def list_routers(self) -> list[LiveRouter]: ...
+
+
+def _narrow(source: RouterReader) -> tuple[Any, Any] | None:
+    summaries, get = (getattr(source, n, None) for n in ("list_router_summaries", "get_routers"))
+    return (summaries, get) if callable(summaries) and callable(get) else None
 
 
 def selected(specs: Iterable[RouterSpec], targets: Iterable[str] = ()) -> list[RouterSpec]:
@@ -83,11 +89,18 @@ def read_live(
     """The live routers, sorted by name: summaries as listed, with the config fetched for
     those `compares` accepts (unless the list already carried it). `before_gets(n)` runs
     between the pages and the n GETs (the budget check; it may raise to stop the run)."""
-    summaries = source.list_router_summaries()
+    narrow = _narrow(source)
+    if narrow is None:
+        full = source.list_routers()
+        if before_gets is not None:
+            before_gets(0)
+        return sorted(full, key=lambda r: (r.name, r.uuid))
+    list_summaries, get_routers = narrow
+    summaries: list[LiveRouter] = list_summaries()
     need = [r.uuid for r in summaries if not r.has_config and compares(r)]
     if before_gets is not None:
         before_gets(len(need))
-    fetched = {r.uuid: r for r in source.get_routers(need)}
+    fetched: dict[str, LiveRouter] = {r.uuid: r for r in get_routers(need)}
     needed = set(need)
     # A router deleted between the list and its GET (404) is left out, as list_routers does.
     live = [fetched.get(r.uuid, r) for r in summaries if r.uuid not in needed or r.uuid in fetched]
@@ -152,6 +165,18 @@ class BudgetMeter:
         self.estimate: int | None = None
         self.remaining_at_start: int | None = None
         self.warnings: list[str] = []
+
+    @classmethod
+    def of(cls, source: object, budget: Budget) -> BudgetMeter:
+        """A meter of `source`'s own counts (RouterClient's `stats` and `quota()`); a source
+        without them counts nothing and knows no quota."""
+        stats = getattr(source, "stats", None)
+        quota = getattr(source, "quota", None)
+        return cls(
+            budget,
+            (lambda: int(stats.requests)) if stats is not None else (lambda: 0),
+            quota if callable(quota) else (lambda: (None, None)),
+        )
 
     def made(self) -> int:
         return self._requests() - self._start

@@ -27,24 +27,17 @@ if TYPE_CHECKING:
     from routerctl.spec import LoadResult
 
 
-class _Counts(Protocol):
-    @property
-    def requests(self) -> int: ...
-
-
 class LiveSource(Protocol):
-    """The part of RouterClient the pipeline reads (a fake in tests and benchmarks)."""
+    """The part of RouterClient the pipeline reads (a fake in tests and benchmarks). A source
+    that also has RouterClient's `list_router_summaries`, `get_routers`, `stats` and `quota` is
+    read narrowly and metered (reads.py); one that has only `list_routers` is read in full."""
 
     @property
     def base_url(self) -> str: ...
-    @property
-    def stats(self) -> _Counts: ...
-    def list_router_summaries(self) -> list[LiveRouter]: ...
-    def get_routers(self, uuids: Sequence[str]) -> list[LiveRouter]: ...
+    def list_routers(self) -> list[LiveRouter]: ...
     def list_models(self) -> list[dict[str, Any]]: ...
     def list_task_presets(self) -> list[dict[str, Any]]: ...
     def list_agents(self) -> list[dict[str, Any]]: ...
-    def quota(self) -> tuple[int | None, int | None]: ...
 
 
 @dataclass(frozen=True)
@@ -116,11 +109,7 @@ def plan_project(
     if only is not None:
         specs = [s for s in specs if s.name in only]
         compares = _within(only, compares)
-    meter = BudgetMeter(
-        budget or Budget(max_requests, budget_share()),
-        lambda: live_source.stats.requests,
-        live_source.quota,
-    )
+    meter = BudgetMeter.of(live_source, budget or Budget(max_requests, budget_share()))
     # After the GETs: the catalog (models and task presets, unless cached) and, for prices,
     # the models again; the agents list only for deletes and renames, so not counted.
     extra = 2 + (1 if project.settings.traffic else 0)
