@@ -36,6 +36,7 @@ SCRIPTS = (
     ("validate", "bench_validate.py", "`routerctl validate` on 1,000 files"),
     ("diff", "bench_diff.py", "compute_plan + renderers on 1,000 routers, in process"),
     ("list", "bench_list.py", "list 1,000 routers at 20 ms latency (issue 3)"),
+    ("cli-list", "bench_cli_list.py", "`routerctl list` of 1,000 routers: pages only (issue 15)"),
     ("plan", "bench_plan.py", "whole plan of 1,000 routers at 20 ms latency (issue 4)"),
     ("apply", "bench_apply.py", "apply 200 routers; 429s under 250/min (issue 5)"),
     ("hostile-files", "bench_hostile_files.py", "`validate` on 236 KB / 1 MiB hostile files"),

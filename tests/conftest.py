@@ -45,12 +45,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(autouse=True)
-def clean_environ() -> Iterator[None]:
-    """Tests never inherit a developer's real token, API URL or colour settings."""
+def clean_environ(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never inherit a developer's real token, API URL or colour settings, and never
+    write the developer's own cache directory (the price cache lives there by default)."""
     saved = dict(os.environ)
     for key in list(os.environ):
         if key.startswith(_CLEARED_PREFIXES) or key in ("NO_COLOR", "FORCE_COLOR"):
             del os.environ[key]
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.getbasetemp() / "xdg-cache")
     try:
         yield
     finally:

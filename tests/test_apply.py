@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from routerctl.apply import ApplyResult, apply_plan, payload_for, stale_changes
+from routerctl.apply import ApplyResult, apply_plan, explain_drift, payload_for, stale_changes
 from routerctl.errors import ApiStatusError, ApplyError, ExitCode, PlanError
 from routerctl.models import LiveRouter, RouterSpec, TaskSpec
 from routerctl.plan import Action, Change, Plan, fingerprint
@@ -179,9 +179,35 @@ def test_stale_plan_detects_changed_created_and_vanished_routers():
     problems = stale_changes(plan, now_live)
     assert problems == [
         "new: now exists live (created since the plan)",
-        "b: changed live since the plan was made",
+        "b: changed live since the plan was made: fallback_models[0] 'old-model' → 'someone-else'",
         "c: uuid uc no longer exists live",
     ]
+
+
+def test_a_stale_plan_says_field_by_field_what_changed_live():
+    before = {
+        "name": "r",
+        "description": "",
+        "tasks": {"classify": {"description": "d", "models": ["a", "b"], "prefer": "none"}},
+        "presets": {},
+        "fallback_models": ["m"],
+    }
+    now = {
+        **before,
+        "tasks": {
+            "classify": {"description": "d", "models": ["z", "b"], "prefer": "none"},
+            "Code reviewer": {"description": "e", "models": ["q"], "prefer": "none"},
+        },
+        "fallback_models": ["m", "n"],
+        "regions": ["tor1"],  # any key is named, not only the ones routerctl models
+    }
+    assert explain_drift(before, now, limit=10) == (
+        "fallback_models[1] absent → 'n'; regions absent → ['tor1']; "
+        "tasks['Code reviewer'] absent → {'description': 'e', 'models': ['q'], 'prefer': 'none'}; "
+        "tasks['classify'].models[0] 'a' → 'z'"
+    )
+    assert explain_drift(before, now, limit=2).endswith("(and 2 more)")
+    assert explain_drift(before, before) == ""
 
 
 def test_fresh_plan_is_not_stale():

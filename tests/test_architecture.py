@@ -31,6 +31,10 @@ LIBRARY_HOMES: dict[str, frozenset[str]] = {
     "ruamel": frozenset({"fmt"}),
     "click": frozenset({"cli"}),
     "pydantic": frozenset({"models", "spec"}),
+    # The live progress counter: one module, imported only when stderr is a terminal.
+    "rich": frozenset({"progress"}),
+    # Why a saved plan is stale, field by field: only apply refuses plans.
+    "deepdiff": frozenset({"apply"}),
 }
 # Exceptions to LIBRARY_HOMES that exist today and are to go (only ever removed from).
 HOME_EXCEPTIONS: frozenset[tuple[str, str]] = frozenset(
@@ -69,9 +73,11 @@ MODULE_LINE_CAP = 500
 MODULE_LINE_ALLOWLIST: dict[str, int] = {
     "client": 1310,
     "spec": 1170,
-    "cli": 858,
+    # 1081 (main: 854) while issue 15's commands (init, show, list, get, completion) sit in
+    # one file during parallel work; the lead splits cli.py into a cli/ package after merging.
+    "cli": 1082,
     "cost": 925,
-    "render": 624,
+    "render": 635,  # +11: quiet plans (counts unless --verbose) and the apply header (issue 15)
     "fmt": 540,
     "emulator.server": 1000,
 }

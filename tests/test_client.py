@@ -413,7 +413,7 @@ def test_pagination_stops_after_max_pages(
         "(is pagination looping?)"
     )
     assert route.call_count == 3
-    assert RouterClient.max_pages == 10_000
+    assert RouterClient.max_pages == 1_000
 
 
 def test_pagination_next_link_without_page_number_is_an_error(
@@ -1578,4 +1578,5 @@ def test_api_messages_lose_control_characters(
         make_client().get_router("u1")
     assert "\x1b" not in str(caught.value)
     assert "\x07" not in str(caught.value)
-    assert "no [2Jpe" in str(caught.value)
+    # Spelled out, not dropped: the user sees that the server sent an escape sequence.
+    assert "no\\u001b[2Jpe\\u0007" in str(caught.value)

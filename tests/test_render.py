@@ -94,12 +94,48 @@ def test_plan_header_names_environment_api_targets_and_prune() -> None:
 
 def test_render_plan_lists_long_router_lists_wrapped_with_a_count() -> None:
     names = tuple(f"router-{i:03d}" for i in range(30))
-    text = render_plan(Plan(unchanged=names))
+    text = render_plan(Plan(unchanged=names), verbose=True)
     lines = [line for line in text.splitlines() if "router-" in line]
     assert lines[0].startswith("Unchanged (30): router-000, router-001,")
     assert all(len(line) <= WIDTH for line in lines)
     assert all(line.startswith("    router-") for line in lines[1:])
     assert ", ".join(names) == " ".join(" ".join(lines).split()).split(": ", 1)[1]
+
+
+def test_quiet_plan_counts_unchanged_and_unmanaged_routers_by_default() -> None:
+    # Issue 15 item 5: at 300 routers the names would bury the changes.
+    plan = Plan(
+        unchanged=tuple(f"u-{i:03d}" for i in range(300)),
+        unmanaged=tuple(f"x-{i}" for i in range(12)),
+        prunable=("gone-a",),
+        protected=("keep-a",),
+    )
+    text = render_plan(plan)
+    assert "Unchanged: 300 routers (list them with --verbose)" in text
+    assert "Not managed here (outside the prune scope), left untouched: 12 routers" in text
+    assert "u-000" not in text
+    assert "x-0" not in text
+    # What --prune would delete (or refuses to) is always named.
+    assert "gone-a" in text
+    assert "keep-a" in text
+    verbose = render_plan(plan, verbose=True)
+    assert "u-299" in verbose
+    assert "x-11" in verbose
+
+
+def test_quiet_plan_markdown_never_lists_unchanged_names() -> None:
+    plan = Plan(unchanged=tuple(f"u-{i:05d}" for i in range(20_000)))
+    text = render_plan_markdown(plan)
+    assert "- Unchanged: 20000 routers (list them with --verbose)" in text
+    assert "u-00000" not in text
+    assert len(text) < 2_000
+    listed = render_plan_markdown(plan, verbose=True)
+    assert "`u-00000`" in listed
+    assert len(listed) <= MARKDOWN_LIMIT
+
+
+def test_apply_header_says_apply() -> None:
+    assert render_plan(Plan(), title="routerctl apply").startswith("routerctl apply · ")
 
 
 # --- text: update bodies --------------------------------------------------------------------------
@@ -359,7 +395,7 @@ def test_markdown_of_a_thousand_routers_stays_under_the_default_limit() -> None:
 
 def test_markdown_long_name_lists_are_cut_with_a_count() -> None:
     plan = Plan(unmanaged=tuple(f"hand-made-{i:04d}" for i in range(2000)))
-    text = render_plan_markdown(plan)
+    text = render_plan_markdown(plan, verbose=True)
     assert len(text) <= MARKDOWN_LIMIT
     bullet = next(line for line in text.splitlines() if line.startswith("- Not managed here"))
     assert re.search(r", … \d+ more$", bullet)
@@ -383,11 +419,14 @@ def test_markdown_lists_unchanged_and_orphans_and_costs() -> None:
             ]
         },
     )
-    text = render_plan_markdown(plan)
+    text = render_plan_markdown(plan, verbose=True)
     assert "- Not in the files; deleted only with --prune (1): `b`" in text
     assert "- Not in the files; protected, never deleted (1): `c`" in text
     assert "- Not managed here (outside the prune scope), left untouched (1): `d`" in text
     assert "- Unchanged (1): `a`" in text
+    quiet = render_plan_markdown(plan)
+    assert "- Not in the files; deleted only with --prune (1): `b`" in quiet
+    assert "- Unchanged: 1 router (list them with --verbose)" in quiet
     assert "- **Monthly cost**: `a` $12.00/month (no change)" in text
     plain = render_plan(plan)
     assert "Monthly cost (traffic profile):\n  a: $12.00/month (no change)\n" in plain

@@ -7,6 +7,7 @@ create and update succeeded, so a failed run leaves extra routers behind, never 
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
@@ -228,10 +229,41 @@ def stale_changes(plan: Plan, live: Sequence[LiveRouter]) -> list[str]:
         if current is None:
             problems.append(f"{change.name}: uuid {change.uuid} no longer exists live")
             continue
-        now = fingerprint(current.uuid, current.to_spec().state())
-        if now != change.fingerprint:
-            problems.append(f"{change.name}: changed live since the plan was made")
+        state = current.to_spec().state()
+        if fingerprint(current.uuid, state) != change.fingerprint:
+            what = explain_drift(change.before, state) if change.before is not None else ""
+            problems.append(
+                f"{change.name}: changed live since the plan was made{': ' + what if what else ''}"
+            )
     return problems
+
+
+_FIELDS = ("description", "models", "prefer")  # fields inside a task or preset
+
+
+def explain_drift(before: dict[str, Any], now: dict[str, Any], *, limit: int = 3) -> str:
+    """What changed between a router's state in a saved plan and live now, field by field
+    (`tasks['classify'].models[0] 'a' → 'b'`), so a refused plan says why. deepdiff, because
+    the states are open-ended nested data and this runs only when a plan is refused."""
+    from deepdiff import DeepDiff
+
+    found: list[str] = []
+    for kind, items in DeepDiff(before, now, verbose_level=2).tree.items():
+        for item in items:
+            path = re.sub(r"^root\['([^'\]]+)'\]", r"\1", item.path())
+            for name in _FIELDS:
+                path = path.replace(f"['{name}']", f".{name}")
+            old = "absent" if "added" in kind else _short(item.t1)
+            new = "absent" if "removed" in kind else _short(item.t2)
+            found.append(f"{path} {old} → {new}")
+    found.sort()
+    more = f" (and {len(found) - limit} more)" if len(found) > limit else ""
+    return "; ".join(found[:limit]) + more
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def check_saved_plan(

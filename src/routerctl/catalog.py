@@ -7,9 +7,9 @@ Three sources, each carrying its date so every warning can say how old its knowl
   regenerated with `make catalog`), used when nothing fresher is known;
 - the live API (`GET /v2/gen-ai/models` and `GET /v2/gen-ai/models/routers/tasks/presets`),
   fetched by `validate --online`, `plan` and `apply`;
-- the cache of the last live fetch (`.routerctl/catalog.json`, or under
-  $ROUTERCTL_CACHE_DIR), reused for CACHE_TTL before the API is asked again, and used by
-  offline `validate` when it exists.
+- the cache of the last live fetch (`catalog.json` in the user cache directory, or under
+  $ROUTERCTL_CACHE_DIR; see cachedir), reused for CACHE_TTL before the API is asked again,
+  and used by offline `validate` when it exists.
 
 The checks are pure: callers hand in the routers and a Catalog.
 """
@@ -135,8 +135,10 @@ def catalog_from_api(
 
 
 def cache_path() -> Path:
-    """.routerctl/catalog.json, or under $ROUTERCTL_CACHE_DIR (CI caches, tests)."""
-    return Path(os.environ.get("ROUTERCTL_CACHE_DIR") or ".routerctl") / CACHE_NAME
+    """catalog.json in the user cache directory, or under $ROUTERCTL_CACHE_DIR (cachedir)."""
+    from routerctl.cachedir import cache_dir
+
+    return cache_dir() / CACHE_NAME
 
 
 def _cache_document(catalog: Catalog) -> dict[str, Any]:
@@ -154,8 +156,10 @@ def _cache_document(catalog: Catalog) -> dict[str, Any]:
 
 def write_cache(path: Path, catalog: Catalog) -> None:
     """Atomically; a cache that cannot be written is not worth failing a run over."""
+    from routerctl.cachedir import prepare_cache_dir
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_cache_dir(path.parent)
         fd, tmp = tempfile.mkstemp(prefix=".catalog.", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(_cache_document(catalog), handle, indent=1)

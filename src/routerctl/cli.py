@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from routerctl.client import RouterClient
     from routerctl.errors import Issue
     from routerctl.plan import Plan
+    from routerctl.progress import Display
     from routerctl.project import Project
     from routerctl.spec import LoadResult
 
@@ -30,6 +31,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 FORMATS = click.Choice(["text", "json", "markdown"])
 DEBUG_KEY = "routerctl.debug"
+DISPLAY_KEY = "routerctl.display"
 
 
 def _version() -> str:
@@ -54,9 +56,35 @@ class RouterctlGroup(click.Group):
     """Maps every outcome to the documented exit codes (see README): usage errors are 64,
     never 2, so a typo cannot look like "changes present" to a CI script."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Global options before or after the command (routerctl.globalopts says how).
+        from routerctl.globalopts import hoist
+
+        def accepts(name: str) -> set[str] | None:
+            command = self.commands.get(name)
+            return None if command is None else {o for p in command.params for o in p.opts}
+
+        try:
+            args = hoist(args, accepts)
+        except RouterctlError:
+            if not ctx.resilient_parsing:  # shell completion never prints an error
+                raise
+        return super().parse_args(ctx, args)
+
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:
+        from routerctl.redact import guarded_stdio
+
+        with guarded_stdio():  # all output: secrets scrubbed, control characters spelled out
+            self._main(*args, **kwargs)
+
+    def _main(self, *args: Any, **kwargs: Any) -> NoReturn:
+        from routerctl.errors import report_lines
+        from routerctl.redact import format_exception
+
         kwargs["standalone_mode"] = False
-        debug = "--debug" in sys.argv[1:] or os.environ.get("ROUTERCTL_DEBUG") == "1"
+        argv = kwargs.get("args", args[0] if args else None)
+        debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+        debug = debug or os.environ.get("ROUTERCTL_DEBUG") == "1"
         try:
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:
@@ -68,32 +96,16 @@ class RouterctlGroup(click.Group):
         except click.ClickException as exc:
             exc.show()
             sys.exit(ExitCode.ERROR)
-        except RouterctlError as exc:
-            if debug:
-                raise
-            _report_error(exc)
-            sys.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
             click.echo("Interrupted.", err=True)
             sys.exit(getattr(exc, "exit_code", ExitCode.INTERRUPTED))
+        except Exception as exc:  # RouterctlError, or a bug: scrubbed lines either way
+            # --debug prints the traceback here: Python's hook would print it past the boundary.
+            lines = [format_exception(exc).rstrip("\n")] if debug else report_lines(exc)
+            for line in lines:
+                click.echo(line, err=True)
+            sys.exit(exc.exit_code if isinstance(exc, RouterctlError) else ExitCode.ERROR)
         sys.exit(code if isinstance(code, int) else 0)
-
-
-def _report_error(exc: RouterctlError) -> None:
-    from routerctl.errors import ApplyError, SpecError
-
-    if isinstance(exc, SpecError):
-        for issue in exc.issues:
-            click.echo(issue.format(), err=True)
-        errors = sum(1 for i in exc.issues if i.severity == "error")
-        warnings = len(exc.issues) - errors
-        click.echo(f"routerctl: {_n(errors, 'error')}, {_n(warnings, 'warning')}", err=True)
-        return
-    if isinstance(exc, ApplyError):
-        # The per-router report was already printed; this is the closing line.
-        click.echo(f"routerctl: {exc}", err=True)
-        return
-    click.echo(f"routerctl: error: {exc}", err=True)
 
 
 def _n(count: int, word: str) -> str:
@@ -105,9 +117,13 @@ def _err(message: str) -> None:
 
 
 def _use_color(no_color: bool) -> bool:
-    if no_color or "NO_COLOR" in os.environ:
-        return False
-    return sys.stdout.isatty()
+    from routerctl.term import use_color
+
+    color = use_color(no_color=no_color)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.color = color  # click.echo strips ANSI off a terminal unless told; FORCE_COLOR tells
+    return color
 
 
 @click.group(cls=RouterctlGroup, context_settings=CONTEXT_SETTINGS)
@@ -136,6 +152,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
     \b
     Exit codes: 0 ok / no changes, 1 error, 2 changes present (--detailed-exitcode),
                 3 apply partly done, 64 command-line usage error.
+
+    \b
+    Global options, before or after the command (the one after it wins):
+      --debug, --no-color, --api-url URL, --token-file FILE, --timeout S, --env NAME,
+      --config FILE. [env: ROUTERCTL_DEBUG=1, NO_COLOR, FORCE_COLOR]
     """
     # Through the context, not os.environ: a library caller's process is not ours to change.
     ctx.meta[DEBUG_KEY] = debug
@@ -149,13 +170,14 @@ def project_options(func: F) -> F:
     func = click.option(
         "--config",
         "config",
-        type=click.Path(dir_okay=False),
+        type=click.Path(dir_okay=False, exists=True),
         help="Project settings file. [default: ./routerctl.yaml if present]",
     )(func)
     func = click.option(
         "--env",
         "env",
         envvar="ROUTERCTL_ENV",
+        shell_complete=lambda ctx, _param, text: _complete(ctx, "env", text),
         help="Environment from routerctl.yaml (name prefix/suffix, overlays, API URL).",
     )(func)
     return click.option(
@@ -163,6 +185,17 @@ def project_options(func: F) -> F:
         "directory",
         type=click.Path(file_okay=False),
         help="Directory of router files. [default: routers/ or `dir:` in routerctl.yaml]",
+    )(func)
+
+
+def target_option(func: F) -> F:
+    """--target NAME (repeatable), completed from the router files."""
+    return click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        help="Only this router (repeatable).",
+        shell_complete=lambda ctx, _param, text: _complete(ctx, "targets", text),
     )(func)
 
 
@@ -174,7 +207,7 @@ def api_options(func: F) -> F:
         envvar="ROUTERCTL_TIMEOUT",
         default=30.0,
         show_default=True,
-        help="Seconds to wait for each API response. [env: ROUTERCTL_TIMEOUT]",
+        help="Total seconds for each API request, headers and body. [env: ROUTERCTL_TIMEOUT]",
     )(func)
     func = click.option(
         "--token-file",
@@ -223,15 +256,60 @@ def _client(
     token = resolve_token(token_file=token_file, environ=environ)
     url = resolve_api_url(project.api_url(api_url), environ)
     debug = _debug()
+    display = _display()
     with RouterClient(
         token=token,
         base_url=url,
         parallelism=parallelism,
         timeout=timeout,
-        on_event=(lambda line: _err(f"debug: {line}")) if debug else None,
-        on_request=(lambda line: _err(f"debug: {line}")) if debug else None,
+        # Waits of 2 s or more get a line; every wait shows beside the live counter.
+        on_event=lambda line: _event(line, debug, display),
+        on_request=lambda line: _request(line, debug, display),
     ) as client:
         yield client
+
+
+def _display() -> Display:
+    """This run's progress display (live counter on a terminal, plain lines elsewhere)."""
+    from routerctl.progress import open_display
+    from routerctl.term import use_color
+
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    if DISPLAY_KEY not in root.meta:
+        no_color = bool(ctx.params.get("no_color"))
+        color = use_color(no_color=no_color, stream=sys.stderr)
+        root.meta[DISPLAY_KEY] = open_display(color=color, enabled=not _debug())
+    display: Display = root.meta[DISPLAY_KEY]
+    return display
+
+
+def _event(line: str, debug: bool, display: Display) -> None:
+    from routerctl.pacing import WaitNotice
+    from routerctl.progress import is_wait
+
+    if debug:
+        _err(f"debug: {line}")
+    elif isinstance(line, WaitNotice):
+        _err(f"routerctl: {line}")  # a wait over 2 s, with its reason
+    elif not is_wait(line):
+        _err(line)  # not a wait: e.g. a router deleted meanwhile
+    display.status(line)
+
+
+def _request(line: str, debug: bool, display: Display) -> None:
+    if debug:
+        _err(f"debug: {line}")
+    display.request()
+
+
+def _complete(ctx: click.Context, what: str, incomplete: str) -> list[str]:
+    from routerctl.completion import environment_names, router_names
+
+    config, directory = ctx.params.get("config"), ctx.params.get("directory")
+    if what == "env":
+        return environment_names(incomplete, config=config)
+    return router_names(incomplete, directory=directory, config=config)
 
 
 def _load_desired(project: Project) -> LoadResult:
@@ -246,7 +324,8 @@ def _load_desired(project: Project) -> LoadResult:
 def _plan_project(project: Project, client: RouterClient, **options: Any) -> Plan:
     from routerctl.workflow import plan_project
 
-    result = plan_project(project, client, **options)
+    with _display().phase("reading live routers"):
+        result = plan_project(project, client, **options)
     for line in result.warning_lines():
         _err(line)
     return result.plan
@@ -344,7 +423,7 @@ def schema() -> None:
 
 @cli.command()
 @project_options
-@click.option("--target", "targets", multiple=True, help="Only this router (repeatable).")
+@target_option
 @click.option("--prune", is_flag=True, help="Plan deletes of in-scope routers with no file.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the plan for `apply FILE`.")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
@@ -355,6 +434,7 @@ def schema() -> None:
 @click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True)
 @click.option("--changed-since", metavar="REF", help="Only routers changed since git REF.")
 @click.option("--max-requests", type=click.IntRange(1), help="Refuse a plan needing more.")
+@click.option("-v", "--verbose", is_flag=True, help="Name every unchanged/unmanaged router.")
 @api_options
 def plan(
     directory: str | None,
@@ -367,6 +447,7 @@ def plan(
     detailed_exitcode: bool,
     no_color: bool,
     parallelism: int,
+    verbose: bool,
     api_url: str | None,
     token_file: str | None,
     timeout: float,
@@ -386,7 +467,7 @@ def plan(
     project = _project(directory, env, config)
     with _client(project, api_url, token_file, parallelism, timeout) as client:
         result = _plan_project(project, client, targets=targets, prune=prune, **reads)
-    click.echo(render_plan_as(result, fmt, color=_use_color(no_color)), nl=False)
+    click.echo(render_plan_as(result, fmt, color=_use_color(no_color), verbose=verbose), nl=False)
     if out:
         save_plan(result, out)
         _err(f"Saved plan to {out}; apply it with: routerctl apply {out}")
@@ -398,6 +479,14 @@ def plan(
 # --- apply -----------------------------------------------------------------------------------
 
 
+# Piped `yes` is refused on purpose: a confirmation nobody read is not one (see README).
+APPLY_NEEDS_TTY = (
+    "refusing to apply without confirmation: stdin is not a terminal, so nobody can answer "
+    "(piped input is not accepted). Either pass --auto-approve, or review a saved plan and "
+    "apply it: routerctl plan --out plan.json, then routerctl apply plan.json"
+)
+
+
 def _stdin_is_tty() -> bool:
     return sys.stdin.isatty()
 
@@ -405,7 +494,7 @@ def _stdin_is_tty() -> bool:
 @cli.command()
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False))
 @project_options
-@click.option("--target", "targets", multiple=True, help="Only this router (repeatable).")
+@target_option
 @click.option("--prune", is_flag=True, help="Also delete in-scope routers with no file.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--allow-mass-delete", is_flag=True, help="Allow >10 deletes, or over half.")
@@ -465,7 +554,7 @@ def apply(
             the_plan = rejudge(saved, project, client, source=str(planfile))
         else:
             the_plan = _plan_project(project, client, targets=targets, prune=prune)
-        show(render_plan(the_plan, color=color).rstrip("\n"))
+        show(render_plan(the_plan, color=color, title="routerctl apply").rstrip("\n"))
         if the_plan.is_empty:
             if fmt == "json":
                 _emit_apply(ApplyResult(()), fmt, color)
@@ -475,7 +564,7 @@ def apply(
         if saved is None and not auto_approve and not _confirmed():
             return ExitCode.ERROR
         try:
-            with run.terminate_as_interrupt():
+            with run.terminate_as_interrupt(), _applying(len(the_plan.changes)):
                 result = run.apply_plan(the_plan, client, parallelism=parallelism, on_outcome=_tick)
             verify_created(result, client.list_router_summaries, on_event=_err)
         except ApplyError as exc:
@@ -489,10 +578,7 @@ def _confirmed() -> bool:
     from routerctl.errors import ConfigError
 
     if not _stdin_is_tty():
-        raise ConfigError(
-            "refusing to apply without confirmation: no terminal to ask on. "
-            "Pass --auto-approve, or apply a reviewed plan file"
-        )
+        raise ConfigError(APPLY_NEEDS_TTY)
     answer = click.prompt(
         "\nApply these changes? Only 'yes' is accepted",
         default="",
@@ -504,9 +590,14 @@ def _confirmed() -> bool:
     return answer.strip() == "yes"
 
 
+def _applying(total: int) -> Any:  # the live `applying N/M routers` counter
+    return _display().phase("applying", total=total)
+
+
 def _tick(outcome: Any) -> None:
     mark = {"failed": "✗", "skipped": "·"}.get(outcome.status, "✓")
     _err(f"{mark} {outcome.name}: {outcome.status}{f': {outcome.error}' if outcome.error else ''}")
+    _display().step(outcome.name)
 
 
 def _emit_apply(result: Any, fmt: str, color: bool) -> None:
@@ -685,6 +776,7 @@ def test_(
         base_url=resolve_inference_url(inference_url),
         max_tokens=max_tokens,
         parallelism=parallelism,
+        on_event=lambda line: _event(line, _debug(), _display()),
     ) as client:
         labels = offline_catalog().preset_names()  # a header may carry a display name
         reports = run_routing_tests(targets, client.route, parallelism=parallelism, names=labels)
@@ -736,8 +828,9 @@ def import_(
       routerctl import triage-router
       routerctl import --all && routerctl plan
     """
-    from routerctl.importer import import_project, summary, write_files
+    from routerctl.importer import import_project, require_selection, summary, write_files
 
+    require_selection(names, all_routers)
     project = _project(directory, env, config)
     with _client(project, api_url, token_file, timeout=timeout) as client:
         live = client.list_routers()
@@ -825,7 +918,7 @@ def emulator(host: str, **options: Any) -> None:
     \b
     Example:
       routerctl emulator --port 8080 --state /tmp/routers.json &
-      DIGITALOCEAN_API_URL=http://127.0.0.1:8080 DIGITALOCEAN_TOKEN=dev routerctl plan
+      DIGITALOCEAN_API_URL=http://127.0.0.1:8080 DIGITALOCEAN_TOKEN=dev-token routerctl plan
     """
     import logging
 
@@ -849,6 +942,141 @@ def emulator(host: str, **options: Any) -> None:
         _err("emulator stopped")
     finally:
         server.stop()
+
+
+# --- completion, init, show, list, get -------------------------------------------------------
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script.
+
+    Completes commands, options, and the values of --target (router names from the files) and
+    --env (environments in routerctl.yaml).
+
+    \b
+    Example:
+      routerctl completion bash > ~/.local/share/bash-completion/completions/routerctl
+      routerctl completion zsh > "${fpath[1]}/_routerctl"
+      routerctl completion fish > ~/.config/fish/completions/routerctl.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    completer = get_completion_class(shell)
+    assert completer is not None  # click ships all three
+    click.echo(completer(cli, {}, "routerctl", "_ROUTERCTL_COMPLETE").source())
+
+
+@cli.command()
+@click.option("--ci", type=click.Choice(["github", "gitlab"]), help="Also write CI workflows.")
+def init(ci: str | None) -> int:
+    """Start a project in this directory. Never overwrites a file.
+
+    Writes routers/ with a commented example router, routerctl.yaml, the JSON Schema the
+    example's $schema header points to, a .gitignore, and with --ci the CI workflow files.
+
+    \b
+    Example:
+      routerctl init --ci github && routerctl validate && routerctl plan
+    """
+    from routerctl.scaffold import init_project
+
+    for path in init_project(".", ci=ci):
+        click.echo(f"wrote {path}")
+    _err("Next: edit routers/example-router.yaml, then `routerctl validate` and `routerctl plan`.")
+    return ExitCode.OK
+
+
+@cli.command()
+@click.argument("planfile", type=click.Path(dir_okay=False, exists=True))
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
+@click.option("-v", "--verbose", is_flag=True, help="Name every unchanged/unmanaged router.")
+def show(planfile: str, fmt: str, no_color: bool, verbose: bool) -> int:
+    """Render a saved plan without applying it (no API call).
+
+    PLANFILE is a plan saved with `routerctl plan --out FILE`.
+
+    \b
+    Example:
+      routerctl show plan.json --format markdown > comment.md
+    """
+    from routerctl.plan import load_plan
+    from routerctl.render import render_plan_as
+
+    the_plan = load_plan(planfile)
+    click.echo(render_plan_as(the_plan, fmt, color=_use_color(no_color), verbose=verbose), nl=False)
+    return ExitCode.OK
+
+
+@cli.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@project_options
+@api_options
+def list_(
+    fmt: str,
+    directory: str | None,
+    env: str | None,
+    config: str | None,
+    api_url: str | None,
+    token_file: str | None,
+    timeout: float,
+) -> int:
+    """List the live routers.
+
+    Name, uuid and last update of each, from the list pages only (one request per 200 routers).
+
+    \b
+    Example:
+      routerctl list
+      routerctl list --format json | jq -r '.routers[].name'
+    """
+    from routerctl.render_live import render_list_json, render_list_text
+
+    with _client(_project(directory, env, config), api_url, token_file, timeout=timeout) as client:
+        routers = client.list_router_summaries()
+    click.echo((render_list_json if fmt == "json" else render_list_text)(routers), nl=False)
+    return ExitCode.OK
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
+@project_options
+@api_options
+def get(
+    name: str,
+    fmt: str,
+    directory: str | None,
+    env: str | None,
+    config: str | None,
+    api_url: str | None,
+    token_file: str | None,
+    timeout: float,
+) -> int:
+    """Print one live router, as a router file or as JSON.
+
+    `--format yaml` is exactly the file `routerctl import` would write; `--format json` is the
+    router as the API returns it. NAME is the live name (with an environment's prefix/suffix).
+
+    \b
+    Example:
+      routerctl get triage-router
+      routerctl get triage-router --format json
+    """
+    from routerctl.errors import ConfigError
+    from routerctl.render_live import render_router
+
+    project = _project(directory, env, config)
+    with _client(project, api_url, token_file, timeout=timeout) as client:
+        router = client.find_router_by_name(name)
+    if router is None:
+        raise ConfigError(f"no live router named {name!r} (see `routerctl list`)")
+    overlay = project.overlay
+    base = overlay.base_name if overlay is not None else (lambda n: n)
+    click.echo(render_router(router, fmt, base_name=base), nl=False)
+    return ExitCode.OK
 
 
 def main() -> None:

@@ -7,11 +7,10 @@ first one did not already happen.
 
 from __future__ import annotations
 
-import email.utils
 import json
-import math
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -25,7 +24,13 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 from pydantic import ValidationError
 
-from routerctl import fsio, pacing
+from routerctl import fsio, pacing, redact
+from routerctl.bounds import (
+    BoundsError,
+    bounded_int,
+    bounded_prices,
+    parse_json,
+)
 from routerctl.client_stats import ClientStats
 from routerctl.errors import (
     ApiAuthError,
@@ -37,6 +42,22 @@ from routerctl.errors import (
     ConfigError,
 )
 from routerctl.models import ROUTERS_PATH, LiveRouter, RouteReply, RoutingCase
+from routerctl.pacing import (
+    ANNOUNCE_WAITS_OVER,
+    DEADLINE,
+    MAX_SINGLE_WAIT,
+    RESET_SLACK,
+    RateLimiter,
+    TimeoutErrors,
+    Turn,
+    WaitNotice,
+    as_int,
+    clock_time,
+    duration,
+    install_deadline,
+    parse_reset,
+    parse_retry_after,
+)
 from routerctl.settle import find_settled
 
 DEFAULT_API_URL = "https://api.digitalocean.com"
@@ -49,16 +70,20 @@ MODELS_PATH = "/v2/gen-ai/models"
 AGENTS_PATH = "/v2/gen-ai/agents"
 
 PER_PAGE = 200  # the documented maximum; the server may still cap it lower
-MAX_PAGES = 10_000
+# Absolute cap on the pages of one list (200,000 items at the documented page size); below it,
+# a list stops at the pages its own meta.total accounts for, plus PAGE_SLACK for growth.
+MAX_PAGES = 1_000
+PAGE_SLACK = 2
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
+MAX_PRICE_PER_MILLION = 1_000_000.0  # catalog dollars per million tokens; the dearest is ~$150
+# A live router name routerctl can match safely: printable, no surrounding space, no line
+# break (fullmatch: `$` would let "triage-router\n" through).
+_NAME_END = rf"[^\s{redact.UNSAFE_CHARS}]"
+_SAFE_NAME = re.compile(rf"{_NAME_END}(?:[^{redact.UNSAFE_CHARS}]*{_NAME_END})?")
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Pacing starts when this many requests (beyond `parallelism`) are left in the window, so the
 # requests already in flight on other threads cannot push us over the limit.
 PACING_MARGIN = 2
-# ratelimit-reset has one-second resolution; waking exactly on it risks one more 429.
-RESET_SLACK = 0.5
-# Values of ratelimit-reset below this are delta-seconds (IETF draft style), above it epochs.
-_EPOCH_THRESHOLD = 1_000_000_000
 
 _SCOPES = "genai:read, genai:create, genai:update, genai:delete"
 _TOKEN_SOURCES = "--token-file, DIGITALOCEAN_TOKEN or DIGITALOCEAN_ACCESS_TOKEN"
@@ -99,6 +124,27 @@ def _check_token(token: str, source: str) -> str:
     return token
 
 
+def _check_secret(secret: str, source: str) -> str:
+    """A secret read for the CLI: registered for scrubbing, and refused when too short to
+    scrub without mangling messages (see README, "Secrets")."""
+    _check_token(secret, source)
+    if len(secret) < redact.MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"{source} is {len(secret)} characters long; routerctl refuses secrets shorter than "
+            f"{redact.MIN_SECRET_LENGTH} (real tokens and keys are far longer)"
+        )
+    redact.register(secret)
+    return secret
+
+
+def _register_file_text(text: str) -> None:
+    # Whatever a token file holds is secret, even when it is not a usable token (a line of
+    # shell, two tokens): every word long enough to scrub is scrubbed.
+    redact.register(text.strip())
+    for word in re.split(r"[\s=:'\"]+", text):  # also `export TOKEN="..."`
+        redact.register(word)
+
+
 def resolve_token(
     *, token_file: str | None = None, environ: Mapping[str, str] | None = None
 ) -> str:
@@ -110,14 +156,15 @@ def resolve_token(
             text = fsio.read_text(token_file, limit=fsio.SECRET_LIMIT, what="token file")
         except fsio.FileProblem as exc:
             raise ConfigError(f"cannot read token file {token_file}: {exc.detail}") from None
+        _register_file_text(text)
         token = text.strip()
         if not token:
             raise ConfigError(f"token file {token_file} is empty")
-        return _check_token(token, f"the token in {token_file}")
+        return _check_secret(token, f"the token in {token_file}")
     for name in TOKEN_ENV_VARS:
         value = env.get(name, "").strip()
         if value:
-            return _check_token(value, name)
+            return _check_secret(value, name)
     raise ConfigError(
         "no DigitalOcean API token: pass --token-file FILE, or set DIGITALOCEAN_TOKEN or "
         "DIGITALOCEAN_ACCESS_TOKEN"
@@ -160,190 +207,6 @@ class RetryPolicy:
         jitter keeps parallel workers that failed together from retrying together."""
         cap = min(self.max_delay, self.base_delay * 2.0 ** min(attempt - 1, 32))
         return rng.uniform(0.0, cap)
-
-
-# --- header parsing ------------------------------------------------------------------------
-
-
-def _as_int(value: object) -> int | None:
-    """An integer from JSON or a header; gRPC-gateway APIs encode int64 as a string."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
-
-
-def _parse_retry_after(value: str | None, now_epoch: float) -> float | None:
-    """Retry-After as seconds from now: either delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # an HTTP date is always GMT
-        return None
-    return max(0.0, when.timestamp() - now_epoch)
-
-
-def _parse_reset(value: str | None, now_epoch: float) -> float | None:
-    """ratelimit-reset as seconds from now. DigitalOcean sends a Unix epoch; small values are
-    taken as delta-seconds, which is what the IETF RateLimit draft sends."""
-    if not value:
-        return None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        return None
-    if not math.isfinite(number):
-        return None
-    if number >= _EPOCH_THRESHOLD:
-        return max(0.0, number - now_epoch)
-    return max(0.0, number)
-
-
-class _Turn(NamedTuple):
-    wait: float  # seconds to sleep first
-    why: str  # for the pacing event
-    reserved: bool  # False: sleep, then ask again (the budget may look different by then)
-
-
-class _RateLimiter:
-    """The rate-limit budget as last reported by the API (the hourly quota), shared by every
-    thread; the per-minute burst limit, which no header reports, is pacing.py's. Each send
-    reserves one request from `remaining`; each response corrects the estimate from its
-    headers, minus the requests still in flight (they may not be counted yet). When the
-    estimate falls to the low-water mark, sends are spaced evenly over the time left until
-    `ratelimit-reset`, so a long apply slows down instead of hitting 429.
-
-    DigitalOcean's window rolls (the reset is when the *oldest* request leaves it): passing it
-    frees one request, maybe no more. After it, and after a Retry-After wait, a low budget goes
-    one request at a time, each waiting for the previous response. Times are `clock()` units.
-    """
-
-    def __init__(
-        self,
-        *,
-        low_water: int,
-        clock: Callable[[], float],
-        wall_clock: Callable[[], float],
-    ) -> None:
-        self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
-        self._low_water = low_water
-        self._clock = clock
-        self._wall_clock = wall_clock
-        self._limit: int | None = None
-        self._remaining: int | None = None  # None: never reported
-        self._reset_at: float | None = None  # None: unknown (or passed)
-        self._next_slot = 0.0
-        self._blocked_until = 0.0
-        self._in_flight = 0
-        self._burst = pacing.BurstSchedule()
-
-    def acquire(self) -> _Turn:
-        """Decide when the next request may go; reserve it when it is `reserved`."""
-        with self._changed:
-            while True:
-                now = self._clock()
-                if self._blocked_until > now:
-                    return _Turn(self._blocked_until - now, "the API asked to retry later", False)
-                if self._reset_at is not None and now >= self._reset_at:
-                    # Keep `remaining` as a lower bound: a rolling window may free only one.
-                    self._reset_at = None
-                    self._next_slot = 0.0
-                remaining = self._remaining
-                if remaining is None or remaining > self._low_water:
-                    return self._reserve(now, 0.0, "")
-                if self._reset_at is None:
-                    # Low budget, reset unknown: one request at a time, and only once every
-                    # earlier reservation has been answered (they may use the freed slots).
-                    if self._in_flight == 0:
-                        return self._reserve(now, 0.0, "")
-                    # Real blocking, but only until a response arrives (release always runs).
-                    self._changed.wait(timeout=1.0)
-                    continue
-                reset_in = self._reset_at - now
-                limit = f" of {self._limit}" if self._limit is not None else ""
-                why = (
-                    f"{max(remaining, 0)}{limit} requests left until the rate limit resets "
-                    f"in {reset_in:.1f} s"
-                )
-                if remaining <= 0:
-                    return _Turn(reset_in + RESET_SLACK, why, False)
-                slot = max(now, self._next_slot)
-                self._next_slot = slot + pacing.spread(self._reset_at - slot, remaining)
-                return self._reserve(now, slot - now, why)
-
-    def _reserve(self, now: float, wait: float, why: str) -> _Turn:
-        # Called with the lock held.
-        wait, why = self._burst.turn(now, wait, why, self._limit, self._low_water)
-        if self._remaining is not None:
-            self._remaining -= 1
-        self._in_flight += 1
-        return _Turn(wait, why, True)
-
-    def release(self, headers: httpx.Headers | None, retry_after: float | None = None) -> None:
-        """A reserved request finished; learn the budget from its response headers, if any.
-
-        A 429's Retry-After is applied here, under the same lock as its headers: applied
-        later, another thread could read "0 left, reset in 60 s" in between and sleep until
-        the reset instead of the few seconds the API asked for."""
-        with self._changed:
-            self._in_flight -= 1
-            self._changed.notify_all()
-            if retry_after is not None:
-                self._block(retry_after)
-                return
-            if headers is None:
-                return
-            limit = _as_int(headers.get("ratelimit-limit"))
-            if limit is not None:
-                self._limit = limit
-            remaining = _as_int(headers.get("ratelimit-remaining"))
-            reset_in = _parse_reset(headers.get("ratelimit-reset"), self._wall_clock())
-            if remaining is None or reset_in is None:
-                return
-            reset_at = self._clock() + reset_in
-            estimate = remaining - self._in_flight
-            if (
-                self._remaining is None
-                or self._reset_at is None
-                or reset_at > self._reset_at + RESET_SLACK
-            ):
-                # First report, or the window moved on: the header supersedes our estimate.
-                self._remaining = estimate
-                self._reset_at = reset_at
-            else:
-                # Responses arrive out of order; the lowest figure for a window is the freshest.
-                self._remaining = min(self._remaining, estimate)
-
-    def quota(self) -> tuple[int | None, int | None]:
-        with self._lock:
-            return self._limit, self._remaining
-
-    def block(self, seconds: float) -> None:
-        """The API said "retry after N s" (429): every thread waits, not just the one told,
-        and afterwards a single probe finds out how much budget there is."""
-        with self._changed:
-            self._block(seconds)
-
-    def _block(self, seconds: float) -> None:
-        # Called with the lock held.
-        self._blocked_until = max(self._blocked_until, self._clock() + seconds)
-        self._remaining = 0
-        self._reset_at = None
-        self._next_slot = 0.0
 
 
 # --- one request and its outcome -------------------------------------------------------------
@@ -408,12 +271,18 @@ def _classify(exc: httpx.TransportError, timeout: float) -> tuple[str, bool, boo
 
 
 def _one_line(value: object, limit: int = 300) -> str:
-    """Server text made safe to print: one line, no control characters (a proxy's error
-    page must not be able to send escape sequences to the user's terminal)."""
-    if not isinstance(value, str):
-        return ""
-    text = " ".join("".join(c if c.isprintable() else " " for c in value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Server text made safe to print: secrets scrubbed before it is cut to `limit`, one line,
+    control characters spelled out (a proxy's error page must not be able to send escape
+    sequences to the user's terminal)."""
+    return redact.one_line(value, limit)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _keys(data: Mapping[str, Any]) -> str:
+    return ", ".join(_one_line(str(k), 40) for k in sorted(map(str, data))[:8])
 
 
 def _describe(value: object) -> str:
@@ -443,7 +312,7 @@ def _display(path: str, params: Mapping[str, Any] | None) -> str:
 
 def _page_of(url: str) -> int | None:
     values = parse_qs(urlsplit(url).query).get("page")
-    number = _as_int(values[0]) if values else None
+    number = as_int(values[0]) if values else None
     return number if number is not None and number > 0 else None
 
 
@@ -494,6 +363,7 @@ class RouterClient:
         self.base_url = base_url.rstrip("/")
         self.stats = ClientStats()
         self._token = token  # kept only to scrub it from any text we pass on
+        redact.register(token)  # from here on scrubbed from all output, even after close()
         self._timeout = timeout
         self._parallelism = parallelism
         self._retry = retry if retry is not None else RetryPolicy()
@@ -507,7 +377,7 @@ class RouterClient:
         self._clock = clock
         self._wall_clock = wall_clock
         self._rng = rng if rng is not None else random.Random()
-        self._limiter = _RateLimiter(
+        self._limiter = RateLimiter(
             low_water=parallelism + PACING_MARGIN, clock=clock, wall_clock=wall_clock
         )
         self._http = httpx.Client(
@@ -525,6 +395,9 @@ class RouterClient:
             # Concurrency is bounded by our callers' thread pools; a pool limit here would only
             # turn a busy moment into PoolTimeout errors.
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=parallelism * 2),
+        )
+        self.deadline_transports = install_deadline(
+            self._http, TimeoutErrors(httpx.ConnectTimeout, httpx.ReadTimeout, httpx.WriteTimeout)
         )
 
     def __repr__(self) -> str:
@@ -652,7 +525,10 @@ class RouterClient:
 
     def list_models(self) -> list[dict[str, Any]]:
         """The model catalog (`id`, `name`, `pricing`, ...), every page."""
-        return [item.data for item in self._paginate(MODELS_PATH, "models")]
+        return [
+            bounded_prices(item.data, high=MAX_PRICE_PER_MILLION)
+            for item in self._paginate(MODELS_PATH, "models")
+        ]
 
     def list_agents(self) -> list[dict[str, Any]]:
         """Every agent (`uuid`, `name`, `model_router`, ...), every page: who uses a router."""
@@ -692,7 +568,7 @@ class RouterClient:
                     f"response is an error ({_one_line(data['id'])}: "
                     f"{_one_line(data['message'])}) instead of {key!r}",
                 )
-            keys = ", ".join(sorted(map(str, data))[:8]) or "none"
+            keys = _keys(data) or "none"
             raise ApiResponseError(
                 method, display, reply.status, f"response has no {key!r} (keys: {keys})"
             )
@@ -706,7 +582,7 @@ class RouterClient:
         self, data: dict[str, Any], method: str, display: str, where: str = "model_router"
     ) -> LiveRouter:
         try:
-            return LiveRouter.model_validate(data)
+            router = LiveRouter.model_validate(data)
         except ValidationError as exc:
             problems = exc.errors(include_url=False, include_input=False)
             first = problems[0]
@@ -718,6 +594,16 @@ class RouterClient:
                 200,
                 self._redact(f"{where} is not a valid router: {loc}: {first['msg']}{more}"),
             ) from None
+        if not _SAFE_NAME.fullmatch(router.name):
+            raise ApiResponseError(
+                method,
+                display,
+                200,
+                f"{where} has the name '{redact.inert(self._redact(router.name[:300]))}', with a "
+                "line break, control character or surrounding space; routerctl will not match "
+                "it against a router file (rename it in the control panel)",
+            )
+        return router
 
     def _paginate(self, path: str, key: str) -> list[_Item]:
         """Every item of a paginated list. The next page comes from `links.pages.next` (only
@@ -732,10 +618,16 @@ class RouterClient:
         items: list[_Item] = []
         fetched: set[int] = set()
         page = 1
+        page_size = 0
+        total: int | None = None  # the largest meta.total seen (a list may grow meanwhile)
         while True:
             fetched.add(page)
             reply, display, page_items = self._fetch_page(path, key, page)
             items += page_items
+            page_size = page_size or len(page_items)
+            reported = self._meta_total(reply.data)
+            if reported is not None:
+                total = max(total or 0, reported)
             ahead = self._pages_ahead(reply.data, page, fetched)
             if ahead:
                 fetched.update(ahead)
@@ -768,7 +660,23 @@ class RouterClient:
                     reply.status,
                     f"more than {self.max_pages} pages; stopping (is pagination looping?)",
                 )
+            expected = -(-(total or 0) // max(page_size, 1)) + PAGE_SLACK
+            if total is not None and len(fetched) >= expected:
+                raise ApiResponseError(
+                    "GET",
+                    display,
+                    reply.status,
+                    f"meta.total says {total} items ({expected - PAGE_SLACK} pages of "
+                    f"{max(page_size, 1)}), but the server offers more after {len(fetched)} "
+                    "pages; stopping (is pagination looping?)",
+                )
             page = next_page
+
+    @staticmethod
+    def _meta_total(data: Any) -> int | None:
+        meta = data.get("meta") if isinstance(data, dict) else None
+        value = as_int(meta.get("total")) if isinstance(meta, dict) else None
+        return None if value is None else max(value, 0)
 
     def _fetch_page(self, path: str, key: str, page: int) -> tuple[_Reply, str, list[_Item]]:
         params = {"page": page, "per_page": PER_PAGE}
@@ -783,9 +691,9 @@ class RouterClient:
         if page != 1 or not isinstance(data, dict):
             return []
         meta = data.get("meta")
-        if not isinstance(meta, dict) or _as_int(meta.get("page")) != page:
+        if not isinstance(meta, dict) or as_int(meta.get("page")) != page:
             return []
-        total_pages = _as_int(meta.get("pages"))
+        total_pages = as_int(meta.get("pages"))
         if total_pages is None or total_pages <= page or total_pages > self.max_pages:
             return []
         return [p for p in range(page + 1, total_pages + 1) if p not in fetched]
@@ -809,7 +717,7 @@ class RouterClient:
             # gRPC-gateway APIs omit empty lists: `{}` or a body with only links/meta is an
             # empty page. Any other key means this is not the response we asked for.
             if set(data) - {"links", "meta"}:
-                keys = ", ".join(sorted(map(str, data))[:8])
+                keys = _keys(data)
                 raise ApiResponseError(
                     "GET", display, reply.status, f"response has no {key!r} (keys: {keys})"
                 )
@@ -849,11 +757,11 @@ class RouterClient:
         meta = meta if isinstance(meta, dict) else {}
         # Trust the server's own idea of the current page: if it ignores `page`, the loop
         # guard then stops us instead of silently collecting the same page again.
-        current = _as_int(meta.get("page")) or page
-        total_pages = _as_int(meta.get("pages"))
+        current = as_int(meta.get("page")) or page
+        total_pages = as_int(meta.get("pages"))
         if total_pages is not None and current < total_pages:
             return current + 1
-        total = _as_int(meta.get("total"))
+        total = as_int(meta.get("total"))
         if total is not None and on_page > 0 and so_far < total:
             return current + 1
         last_url = pages.get("last")
@@ -865,7 +773,31 @@ class RouterClient:
     # --- helpers: requests ------------------------------------------------------------------
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._token, "[token]")
+        return redact.scrub(redact.scrub_short(text, self._token))
+
+    def _until(self, seconds: float) -> str:
+        return clock_time(self._wall_clock() + seconds, seconds)
+
+    def _check_wait(self, seconds: float) -> str:
+        """ "" when routerctl will wait `seconds`, else the note for the error raised instead."""
+        if seconds <= MAX_SINGLE_WAIT:
+            return ""
+        return (
+            f"the API asks to wait {duration(seconds)} (until {self._until(seconds)}), over "
+            f"routerctl's {MAX_SINGLE_WAIT / 60:.0f}-minute limit for one wait; try again then"
+        )
+
+    def _wait(self, seconds: float, why: str, method: str = "", display: str = "") -> None:
+        if self._given_up.is_set():
+            raise ApiNotSentError(method, display, f"not sent: {self._given_up_because}")
+        if seconds > ANNOUNCE_WAITS_OVER and self._on_event is not None:
+            self._on_event(WaitNotice(self._redact(f"waiting {seconds:.0f} s: {why}")))
+        self._sleep(seconds)
+        if self._given_up.is_set():
+            raise ApiNotSentError(method, display, f"not sent: {self._given_up_because}")
+
+    def _wait_unless_given_up(self, seconds: float) -> None:
+        self._given_up.wait(seconds)
 
     def _emit(self, line: str) -> None:
         if self._on_event is not None:
@@ -936,6 +868,9 @@ class RouterClient:
                 raise self._error(
                     method, display, failure, f"gave up after {attempts} in {elapsed:.1f} s"
                 )
+            too_long = self._check_wait(delay)
+            if too_long:
+                raise self._error(method, display, failure, f"not retried: {too_long}")
             if elapsed + delay > policy.max_total_seconds:
                 budget = f"the {policy.max_total_seconds:g} s retry budget"
                 if server_delay is not None:
@@ -950,20 +885,13 @@ class RouterClient:
                 f"{method} {display}: {failure.reason}; retrying in {delay:.1f} s "
                 f"(attempt {attempt + 1} of {policy.max_attempts})"
             )
+            status = f"{failure.status}" if failure.status is not None else "no response"
+            why = f"{method} {display} got {status}, retry {attempt + 1} of {policy.max_attempts}"
             try:
-                self._pause(delay, method, display)
+                self._wait(delay, f"{why} at {self._until(delay)}", method, display)
             except ApiNotSentError as exc:  # sent before, so report how that attempt failed
                 note = f"gave up after {attempts}: the run stopped ({self._given_up_because})"
                 raise self._error(method, display, failure, note) from exc
-
-    def _wait_unless_given_up(self, seconds: float) -> None:
-        self._given_up.wait(seconds)
-
-    def _pause(self, seconds: float, method: str, display: str) -> None:
-        if not self._given_up.is_set():
-            self._sleep(seconds)
-        if self._given_up.is_set():
-            raise ApiNotSentError(method, display, f"not sent: {self._given_up_because}")
 
     def _recover(
         self,
@@ -1010,6 +938,9 @@ class RouterClient:
             started = self._clock()
             self.stats.record_request(method)
             request = self._http.build_request(method, path, params=params, json=body)
+            # One deadline for the whole exchange, headers and body: a per-read timeout alone
+            # lets a server that drips a byte at a time hold the request forever.
+            DEADLINE.at = time.monotonic() + self._timeout
             try:
                 response = self._http.send(request, stream=True)
             except httpx.TransportError as exc:
@@ -1017,7 +948,7 @@ class RouterClient:
             try:
                 headers = response.headers
                 if response.status_code == 429:
-                    retry_after = _parse_retry_after(headers.get("retry-after"), self._wall_clock())
+                    retry_after = parse_retry_after(headers.get("retry-after"), self._wall_clock())
                 content = self._read_body(response, method, display)
             except httpx.TransportError as exc:
                 raise self._transport_failure(exc) from exc
@@ -1028,6 +959,7 @@ class RouterClient:
             finally:
                 response.close()
         finally:
+            DEADLINE.at = None
             self._limiter.release(headers, retry_after)
         status = response.status_code
         self.stats.record_status(status)
@@ -1036,12 +968,13 @@ class RouterClient:
             self._on_request(self._redact(f"{method} {display} → {status} ({elapsed_ms:.0f} ms)"))
         return _Raw(status, response.headers, content)
 
-    def _pace(self, turn: _Turn, method: str, display: str) -> None:
+    def _pace(self, turn: Turn, method: str, display: str) -> None:
         pacing.refuse_long_wait(turn.wait, turn.why, f"{method} {display}", self._wall_clock())
         if turn.wait > 0:
             self.stats.record_pacing_wait()
             self._emit(f"pacing: {turn.why}; waiting {turn.wait:.1f} s before {method} {display}")
-            self._pause(turn.wait, method, display)
+            why = f"rate limit, {method} {display} at {self._until(turn.wait)}"
+            self._wait(turn.wait, why, method, display)
 
     def _transport_failure(self, exc: httpx.TransportError) -> _TransportFailure:
         self.stats.record_connection_error()
@@ -1053,7 +986,7 @@ class RouterClient:
     def _read_body(self, response: httpx.Response, method: str, display: str) -> bytes:
         """The body, refusing anything over MAX_RESPONSE_BYTES whatever Content-Length says."""
         limit_mib = MAX_RESPONSE_BYTES // (1024 * 1024)
-        declared = _as_int(response.headers.get("content-length"))
+        declared = as_int(response.headers.get("content-length"))
         if declared is not None and declared > MAX_RESPONSE_BYTES:
             raise ApiResponseError(
                 method,
@@ -1064,6 +997,10 @@ class RouterClient:
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
+            # Also checked here for transports without the deadline backend (tests, custom).
+            deadline = getattr(DEADLINE, "at", None)
+            if deadline is not None and time.monotonic() > deadline:
+                raise httpx.ReadTimeout("the total deadline for the request passed")
             size += len(chunk)
             if size > MAX_RESPONSE_BYTES:
                 raise ApiResponseError(
@@ -1079,7 +1016,9 @@ class RouterClient:
         if not raw.body.strip():
             return None
         try:
-            return json.loads(raw.body)
+            data = parse_json(raw.body)
+        except BoundsError as exc:
+            problem = f"response is not valid JSON: {exc}"
         except json.JSONDecodeError as exc:
             content_type = raw.headers.get("content-type", "")
             if "json" in content_type or raw.body.lstrip()[:1] in (b"{", b"["):
@@ -1087,16 +1026,23 @@ class RouterClient:
                     f"response is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
                 )
             else:
-                start = _one_line(raw.body[:60].decode("utf-8", "replace"), 40)
+                # Decode well past what is shown, so a secret straddling the cut is scrubbed.
+                start = _one_line(raw.body[:4096].decode("utf-8", "replace"), 40)
                 problem = f"expected JSON, got {content_type or 'no content type'}: {start!r}"
         except (ValueError, RecursionError) as exc:  # bad UTF-8, absurd nesting
             problem = f"response is not valid JSON: {type(exc).__name__}"
+        else:
+            # A server echoing a secret into data (a router description, a model name) must
+            # not put it into the files other modules write from that data.
+            if redact.holds_secret(raw.body.decode("utf-8", "replace")):
+                data = redact.scrub_tree(data)
+            return data
         raise ApiResponseError(method, display, raw.status, self._redact(problem))
 
     def _status_failure(self, raw: _Raw) -> _Failure:
         error_id = message = request_id = ""
         try:
-            data = json.loads(raw.body) if raw.body.strip() else None
+            data = parse_json(raw.body) if raw.body.strip() else None
         except (ValueError, RecursionError):
             data = None  # e.g. a proxy's HTML error page: the status says enough
         if isinstance(data, dict) and isinstance(data.get("error"), dict):
@@ -1104,11 +1050,13 @@ class RouterClient:
             inner = data["error"]
             data = {"id": inner.get("code") or inner.get("type"), "message": inner.get("message")}
         if isinstance(data, dict):
-            error_id = _one_line(data.get("id"), 80)
-            message = _one_line(data.get("message"))
-            request_id = _one_line(data.get("request_id"), 80)
-        message = self._redact(message) or httpx.codes.get_reason_phrase(raw.status)
-        request_id = request_id or _one_line(raw.headers.get("x-request-id"), 80)
+            # Scrubbed before _one_line cuts them: a cut can leave half a secret unmatched.
+            error_id = _one_line(self._redact(_text(data.get("id"))), 80)
+            message = _one_line(self._redact(_text(data.get("message"))))
+            request_id = _one_line(self._redact(_text(data.get("request_id"))), 80)
+        message = message or httpx.codes.get_reason_phrase(raw.status)
+        header_id = raw.headers.get("x-request-id")
+        request_id = request_id or _one_line(self._redact(_text(header_id)), 80)
         server_delay = None
         if raw.status in RETRYABLE_STATUSES:
             server_delay = self._server_delay(raw)
@@ -1127,12 +1075,12 @@ class RouterClient:
         """How long the server asked us to wait: Retry-After, or for a 429 with no budget
         left, until ratelimit-reset. None means "use backoff"."""
         now_epoch = self._wall_clock()
-        retry_after = _parse_retry_after(raw.headers.get("retry-after"), now_epoch)
+        retry_after = parse_retry_after(raw.headers.get("retry-after"), now_epoch)
         if retry_after is not None:
             return retry_after
         if raw.status == 429:
-            remaining = _as_int(raw.headers.get("ratelimit-remaining"))
-            reset_in = _parse_reset(raw.headers.get("ratelimit-reset"), now_epoch)
+            remaining = as_int(raw.headers.get("ratelimit-remaining"))
+            reset_in = parse_reset(raw.headers.get("ratelimit-reset"), now_epoch)
             if reset_in is not None and (remaining is None or remaining <= 0):
                 return reset_in + RESET_SLACK
         return None
@@ -1171,17 +1119,19 @@ def resolve_model_key(
     env = os.environ if environ is None else environ
     if key_file:
         try:  # fsio: regular file, bounded, a FIFO never blocks (issue 14)
-            key = fsio.read_text(key_file, limit=fsio.SECRET_LIMIT, what="key file").strip()
+            text = fsio.read_text(key_file, limit=fsio.SECRET_LIMIT, what="key file")
         except fsio.FileProblem as exc:
             where = f"the model access key file {key_file}"
             raise ConfigError(f"cannot read {where}: {exc.detail}") from None
+        _register_file_text(text)
+        key = text.strip()
         if not key:
             raise ConfigError(f"the model access key file {key_file} is empty")
-        return _check_token(key, f"the model access key in {key_file}")
+        return _check_secret(key, f"the model access key in {key_file}")
     for name in ("MODEL_ACCESS_KEY", "GRADIENT_MODEL_ACCESS_KEY"):
         value = env.get(name, "").strip()
         if value:
-            return _check_token(value, f"${name}")
+            return _check_secret(value, f"${name}")
     raise ConfigError(
         "no model access key: set MODEL_ACCESS_KEY (or GRADIENT_MODEL_ACCESS_KEY), or pass "
         "--key-file. Create one under Serverless Inference → Model Access Keys"
@@ -1248,12 +1198,22 @@ class InferenceClient(RouterClient):
         usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
         headers = reply.headers
         raw_route = headers.get(ROUTE_HEADER) if headers is not None else None
-        route = raw_route.strip() if raw_route is not None else None  # "" = fallback, None = none
-        model = data.get("model")
+        # Server text, scrubbed and made one inert line; "" = fallback, None = no header.
+        route = _one_line(raw_route, 255) if raw_route is not None else None
+        model = _one_line(data.get("model"), 255)
         return RouteReply(
             route=route,
-            model=model if isinstance(model, str) else None,
-            prompt_tokens=_as_int(usage.get("prompt_tokens")) or 0,
-            completion_tokens=_as_int(usage.get("completion_tokens")) or 0,
+            model=model or None,
+            prompt_tokens=_usage(usage.get("prompt_tokens")),
+            completion_tokens=_usage(usage.get("completion_tokens")),
             latency_ms=elapsed_ms,
         )
+
+
+# A completion with max_tokens 16 uses a few thousand tokens at most; a count past this is a
+# server error, and summing such counts must not produce absurd costs.
+MAX_USAGE_TOKENS = 10_000_000
+
+
+def _usage(value: object) -> int:
+    return bounded_int(value, low=0, high=MAX_USAGE_TOKENS) or 0

@@ -1,20 +1,21 @@
 """Where prices come from for `cost` and `plan`, and the cost lines a plan carries.
 
 Price sources, strongest last: the price file shipped in the package, then the live catalog
-(cached to .routerctl/ for offline runs) or that cache, then the user's --prices file.
+(cached in the user cache directory for offline runs; see cache_dir) or that cache, then
+the user's --prices file.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from routerctl import fsio
+from routerctl.cachedir import cache_dir, prepare_cache_dir
 from routerctl.cost import (
     PriceBook,
     catalog_cache_document,
@@ -35,8 +36,8 @@ MAX_CACHE_BYTES = 16 * 1024 * 1024  # the whole catalog of a few hundred models 
 
 
 def cache_path() -> Path:
-    """.routerctl/catalog-cache.json, or under $ROUTERCTL_CACHE_DIR (CI caches, demos)."""
-    return Path(os.environ.get("ROUTERCTL_CACHE_DIR") or ".routerctl") / CACHE_NAME
+    """The price cache file (see cache_dir)."""
+    return cache_dir() / CACHE_NAME
 
 
 def resolve_prices(
@@ -80,9 +81,10 @@ def resolve_prices(
 
 def _write_cache(path: Path, document: dict[str, Any]) -> None:
     try:
+        prepare_cache_dir(path.parent)
         text = json.dumps(document, indent=1)
         fsio.atomic_write(path, text, what="price cache", make_parents=True)
-    except (fsio.FileProblem, ValueError):
+    except (OSError, fsio.FileProblem, ValueError):
         pass  # the cache is an optimisation for offline runs; never fail a plan over it
 
 

@@ -3,6 +3,7 @@
 RouterctlError
 ├── SpecError            router files are invalid (carries every Issue found)
 ├── ConfigError          routerctl.yaml / flags / environment are wrong
+│   └── UsageError           the command line itself is wrong (exit 64)
 ├── ApiError             anything the DigitalOcean API (or the path to it) did wrong
 │   ├── ApiConnectionError   no usable response: refused, reset, timed out, retries exhausted
 │   ├── ApiStatusError       a 4xx/5xx answer (method, path, status, id, message, request id)
@@ -13,7 +14,8 @@ RouterctlError
 └── RoutingTestError     routing tests could not run
 
 This module must not import click: the library raises these, and only cli.py turns them into
-exit codes and one-line messages.
+exit codes and one-line messages. Every message is scrubbed of known secrets when the error is
+made (redact.scrub), so neither str() nor repr() nor a traceback can carry one.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from routerctl.redact import scrub
 
 
 class ExitCode(enum.IntEnum):
@@ -41,6 +45,7 @@ class RouterctlError(Exception):
     exit_code: ExitCode = ExitCode.ERROR
 
     def __init__(self, message: str) -> None:
+        message = scrub(message)
         super().__init__(message)
         self.message = message
 
@@ -96,6 +101,13 @@ class ConfigError(RouterctlError):
     """Project configuration, flags or environment are wrong."""
 
 
+class UsageError(ConfigError):
+    """The command line itself is wrong (missing argument, conflicting flags): exit 64, like
+    click's own usage errors, so a CI script never mistakes a typo for a failed plan."""
+
+    exit_code = ExitCode.USAGE
+
+
 class ApiError(RouterctlError):
     """The API could not be used as expected."""
 
@@ -106,7 +118,7 @@ class ApiConnectionError(ApiError):
     def __init__(self, method: str, path: str, reason: str) -> None:
         self.method = method
         self.path = path
-        self.reason = reason
+        self.reason = scrub(reason)
         super().__init__(f"{method} {path}: {reason}")
 
 
@@ -132,9 +144,9 @@ class ApiStatusError(ApiError):
         self.method = method
         self.path = path
         self.status = status
-        self.error_id = error_id
-        self.api_message = message
-        self.request_id = request_id
+        self.error_id = scrub(error_id)
+        self.api_message = scrub(message)
+        self.request_id = scrub(request_id)
         text = f"{method} {path} → {status}"
         if error_id:
             text += f" {error_id}"
@@ -176,3 +188,25 @@ class PlanError(RouterctlError):
 
 class RoutingTestError(RouterctlError):
     """Routing tests could not be run."""
+
+
+def report_lines(exc: BaseException) -> list[str]:
+    """What the CLI prints on stderr for an error, without a traceback: every issue and a
+    count for invalid files, one line otherwise (an unexpected exception included: a bug
+    still gets one scrubbed line, and --debug shows its traceback)."""
+    if isinstance(exc, SpecError):
+        errors = sum(1 for i in exc.issues if i.severity == "error")
+        warnings = len(exc.issues) - errors
+        counts = f"{errors} error{'' if errors == 1 else 's'}, "
+        counts += f"{warnings} warning{'' if warnings == 1 else 's'}"
+        return [*(issue.format() for issue in exc.issues), f"routerctl: {counts}"]
+    if isinstance(exc, ApplyError):  # the per-router report was printed: the closing line
+        return [f"routerctl: {exc}"]
+    if isinstance(exc, RouterctlError):
+        return [f"routerctl: error: {exc}"]
+    from routerctl.redact import one_line
+
+    return [
+        f"routerctl: internal error: {type(exc).__name__}: {one_line(str(exc))} "
+        "(a bug: run with --debug for the traceback and report it)"
+    ]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from routerctl import fsio
-from routerctl.errors import ConfigError, SpecError
+from routerctl.errors import ConfigError, SpecError, UsageError
 from routerctl.models import PREFER_VALUES, LiveConfig, LiveRouter, RouterSpec, policy_label
 from routerctl.spec import check_router, dump_yaml, parse_document, read_document
 
@@ -57,6 +57,12 @@ def render_router_file(spec: RouterSpec, *, uuid: str | None = None) -> str:
     return format_text(text, f"{spec.name}.yaml")
 
 
+def require_selection(names: Sequence[str], all_routers: bool) -> None:
+    """A usage error (exit 64) before any API call when nothing was asked for."""
+    if not names and not all_routers:
+        raise UsageError("name the routers to import, or pass --all")
+
+
 def plan_import(
     live: Sequence[LiveRouter],
     *,
@@ -76,8 +82,7 @@ def plan_import(
     and no other environment owns (`other_owner`, see ownership.py); a managed file is never
     rewritten, with or without `force`. Only a router named explicitly, with `force`, has
     its own file rewritten. A file that declares another router is never overwritten."""
-    if not names and not all_routers:
-        raise ConfigError("name the routers to import, or pass --all")
+    require_selection(names, all_routers)
     by_name = {r.name: r for r in live}
     missing = [n for n in names if n not in by_name]
     if missing:

@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from routerctl import fsio
+from routerctl.bounds import shape_problem
 from routerctl.errors import PlanError
+from routerctl.planshape import PLAN_SHAPE
+from routerctl.redact import scrub
 
 FORMAT_VERSION = "1.1"  # 1.1 added: digest (saved files), foreign, in_scope_live
 
@@ -275,7 +278,9 @@ MAX_PLAN_INT_DIGITS = 24  # plans hold counts and indexes, never a number near 1
 def save_plan(plan: Plan, path: str | Path) -> None:
     """Write the plan as JSON with its digest, atomically (a half-written plan must never be
     applied)."""
-    data = plan.to_dict()
+    # Secrets out first (a server may have echoed one into a name), so the digest covers the
+    # text as it is written.
+    data = json.loads(scrub(json.dumps(plan.to_dict(), ensure_ascii=False)))
     data["digest"] = digest(data)
     text = json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
     fsio.atomic_write(path, text, what="plan file")
@@ -378,6 +383,11 @@ def plan_from_text(text: str, path: str) -> Plan:
             f"{path}: refused: the plan {what}, so it was edited or damaged after "
             "`routerctl plan --out` wrote it; make a new plan and review it"
         )
+    # Last, every field's type as the file has it: from_dict coerces ("prune": "yes" → True,
+    # "targets": "all" → three one-letter targets), which the checks above cannot see.
+    wrong = shape_problem(data, PLAN_SHAPE)
+    if wrong:
+        raise PlanError(f"{path}: damaged plan file ({wrong}); re-run `routerctl plan --out`")
     return plan
 
 
@@ -399,6 +409,8 @@ def _guard_damage(data: dict[str, Any]) -> str:
 
 
 STATE_KEYS = ("name", "description", "tasks", "presets", "fallback_models")
+FIELD_KINDS = ("added", "removed", "changed")
+
 FIELD_KINDS = ("added", "removed", "changed")
 
 

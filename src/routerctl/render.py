@@ -1,6 +1,8 @@
 """Render plans and apply results as text, JSON or markdown. Pure functions returning strings:
 no echo, no clock, no terminal size. Colour is an explicit argument.
 
+Values from files and the API are made inert on the way out (redact.inert, md_code, md_text).
+
 A router's change is built once as (kind, text) lines; the text renderer paints them by kind
 and the markdown renderer turns the kind into a first-column diff marker, which is the only
 place GitHub's ```diff highlighting looks.
@@ -9,13 +11,13 @@ place GitHub's ```diff highlighting looks.
 from __future__ import annotations
 
 import difflib
-import html
 import json
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from routerctl.plan import Action, Change, FieldChange, Plan
+from routerctl.redact import html_text, inert, md_code, md_text, scrub
 from routerctl.render_cost import format_cost_row
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ Paint = Callable[[str, str], str]
 
 def _painter(color: bool) -> Paint:
     def paint(kind: str, text: str) -> str:
+        text = inert(text)
         return f"\x1b[{_COLORS[kind]}m{text}\x1b[0m" if color and kind else text
 
     return paint
@@ -109,7 +112,7 @@ def _split_path(field: FieldChange) -> tuple[str, str, str]:
 
 def _task_label(section: str, key: str, *, markdown: bool = False) -> str:
     kind = "task" if section == "tasks" else "preset"
-    return f"{kind} {_md_code(key) if markdown else _key(key)}"
+    return f"{kind} {md_code(key) if markdown else _key(key)}"
 
 
 # --- building one router's lines ---------------------------------------------------------------
@@ -231,7 +234,8 @@ def _field_lines(change: Change, field: FieldChange, pad: str, label: str) -> li
             remark = _pool_remark(field, change.after.get(section, {}).get(key, {}).get("prefer"))
         return _list_change_lines(pad, label, field, remark)
     if label == "description" and isinstance(field.after, str):
-        return _text_change_lines(pad, label, field.before or "", field.after)
+        before = field.before if isinstance(field.before, str) else str(field.before or "")
+        return _text_change_lines(pad, label, before, field.after)
     return _arrow_lines(pad, label, str(field.before), str(field.after))
 
 
@@ -342,8 +346,8 @@ def _change_lines(change: Change, verbose: bool = False) -> list[Line]:
 # --- text ---------------------------------------------------------------------------------------
 
 
-def plan_header(plan: Plan) -> str:
-    parts = ["routerctl plan", f"environment: {plan.environment or 'default'}"]
+def plan_header(plan: Plan, title: str = "routerctl plan") -> str:
+    parts = [title, f"environment: {plan.environment or 'default'}"]
     if plan.api_url:
         parts.append(f"API: {plan.api_url}")
     if plan.targets:
@@ -367,11 +371,18 @@ def _name_list(label: str, names: Sequence[str]) -> list[str]:
     return [*lines, current.rstrip()]
 
 
-def render_plan(plan: Plan, *, color: bool = False, verbose: bool = False) -> str:
+def _count_line(label: str, names: Sequence[str]) -> str:  # `Unchanged: 300 routers`
+    return f"{label}: {_plural(len(names), 'router')} (list them with --verbose)"
+
+
+def render_plan(
+    plan: Plan, *, color: bool = False, verbose: bool = False, title: str = "routerctl plan"
+) -> str:
     """Terraform-style text: `+ ~ -` per router, field changes indented, unchanged fields
-    summarised (shown in full with `verbose`), the closing `Plan: …` or `No changes.` line."""
+    summarised (shown in full with `verbose`), the closing `Plan: …` or `No changes.` line.
+    Unchanged/unmanaged routers are counts unless `verbose`: at 300 they bury the changes."""
     paint = _painter(color)
-    lines = [plan_header(plan), ""]
+    lines = [inert(plan_header(plan, title)), ""]
     lines += [paint("!", f"! {warning}") for warning in plan.warnings]
     if plan.warnings:
         lines.append("")
@@ -386,7 +397,9 @@ def render_plan(plan: Plan, *, color: bool = False, verbose: bool = False) -> st
         ("dim", UNMANAGED, plan.unmanaged),
     ]
     for kind, label, names in info:
-        if names:
+        if names and not verbose and label in (UNCHANGED, UNMANAGED):
+            lines.append(paint(kind, _count_line(label, names)))
+        elif names:
             lines += [paint(kind, line) for line in _name_list(label, names)]
     has_costs = bool(plan.costs and plan.costs.get("routers"))
     if plan.costs and has_costs:
@@ -409,7 +422,8 @@ def _render_costs_text(costs: dict[str, Any]) -> list[str]:
 
 def render_plan_json(plan: Plan) -> str:
     """The versioned JSON plan (also the saved-plan format)."""
-    return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    # inert() rewrites what json.dumps left raw in strings (DEL, C1, bidi) as \u escapes.
+    return scrub(inert(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False), lines=True)) + "\n"
 
 
 # --- markdown -----------------------------------------------------------------------------------
@@ -419,21 +433,15 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _md_code(text: str) -> str:
-    fence = "``" if "`" in text else "`"
-    pad = " " if "`" in text else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
 def _action_text(change: Change) -> str:
     if change.renamed_from:
-        return f"rename from {_md_code(change.renamed_from)}"
+        return f"rename from {md_code(change.renamed_from)}"
     return change.action.value
 
 
 def _table_row(change: Change) -> str:
     symbol = _SYMBOL[change.action]
-    name, action = _md_code(change.name), _action_text(change)
+    name, action = md_code(change.name), _action_text(change)
     if change.action is Action.DELETE:
         name, action = f"**{name}**", f"**{action}**"
     what = _what(change)
@@ -476,14 +484,14 @@ def _what(change: Change) -> str:
 
 def _diff_block(change: Change) -> str:
     body = "\n".join(
-        f"{_GUTTER.get(kind, ' ')} {text}".rstrip() for kind, text in _change_lines(change)
+        f"{_GUTTER.get(kind, ' ')} {inert(text)}".rstrip() for kind, text in _change_lines(change)
     )
     longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
     fence = "`" * max(3, longest + 1)
     action = change.action.value
     if change.renamed_from:
-        action = f"rename from <code>{html.escape(change.renamed_from)}</code>"
-    summary = f"{_SYMBOL[change.action]} <code>{html.escape(change.name)}</code> {action}"
+        action = f"rename from <code>{html_text(change.renamed_from)}</code>"
+    summary = f"{_SYMBOL[change.action]} <code>{html_text(change.name)}</code> {action}"
     if change.action is Action.DELETE:
         summary = f"<b>{summary}</b>"
     return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n</details>\n"
@@ -495,7 +503,7 @@ def _names_bullet(label: str, names: Sequence[str], room: int) -> tuple[str, int
     shown: list[str] = []
     used = len(head)
     for index, name in enumerate(names):
-        item = _md_code(name)
+        item = md_code(name)
         tail = len(f", … {len(names) - index} more") if index < len(names) - 1 else 0
         if used + len(item) + 2 + tail > room:
             left = len(names) - index
@@ -505,17 +513,17 @@ def _names_bullet(label: str, names: Sequence[str], room: int) -> tuple[str, int
     return head + ", ".join(shown), 0
 
 
-def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
+def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT, verbose: bool = False) -> str:
     """A pull-request comment: the summary table first (deletes in bold), warnings, then one
     collapsible diff per router. Stays under `limit` characters: when it would not, router
     details go first, then table rows (deletes kept longest), and a notice says so."""
-    footer = f"<sub>{html.escape(' · '.join([plan_header(plan), *plan.reads_lines()]))}</sub>\n"
+    footer = f"<sub>{html_text(' · '.join([plan_header(plan), *plan.reads_lines()]))}</sub>\n"
     notice_room = 400
     budget = limit - len(footer) - notice_room
     text = "\n".join(
         [
             MARKDOWN_MARKER,
-            f"### routerctl plan — {_md_code(plan.environment or 'default')}",
+            f"### routerctl plan — {md_code(plan.environment or 'default')}",
             "",
             f"**{plan.summary_line()}**",
             "",
@@ -546,7 +554,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
 
     warnings = [*plan.warnings, *(w for c in plan.changes for w in c.warnings)]
     for index, warning in enumerate(warnings):
-        block = f"> [!WARNING]\n> {warning}\n\n"
+        block = f"> [!WARNING]\n> {md_text(warning)}\n\n"
         if len(text) + len(block) > budget:
             left_out.append(_plural(len(warnings) - index, "warning"))
             break
@@ -561,7 +569,9 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     ]
     bullets: list[str] = []
     for label, names in lists:
-        if names:
+        if names and not verbose and label in (UNCHANGED, UNMANAGED):
+            bullets.append(f"- {_count_line(label, names)}")
+        elif names:
             room = min(4000, budget - len(text) - sum(len(b) + 1 for b in bullets))
             bullet, missing = _names_bullet(label, names, room)
             bullets.append(bullet)
@@ -571,7 +581,8 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         bullets.append(
             "- **Monthly cost**: "
             + "; ".join(
-                f"{_md_code(r['name'])} {format_cost_row(r)}" for r in plan.costs.get("routers", [])
+                f"{md_code(r['name'])} {md_text(format_cost_row(r))}"
+                for r in plan.costs.get("routers", [])
             )
         )
     if bullets:
@@ -593,12 +604,12 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     return text + footer
 
 
-def render_plan_as(plan: Plan, fmt: str, *, color: bool = False) -> str:
+def render_plan_as(plan: Plan, fmt: str, *, color: bool = False, verbose: bool = False) -> str:
     if fmt == "json":
         return render_plan_json(plan)
     if fmt == "markdown":
-        return render_plan_markdown(plan)
-    return render_plan(plan, color=color)
+        return render_plan_markdown(plan, verbose=verbose)
+    return render_plan(plan, color=color, verbose=verbose)
 
 
 # --- apply results --------------------------------------------------------------------------------
@@ -617,8 +628,8 @@ def render_apply_result(result: ApplyResult, *, color: bool = False) -> str:
         line = f"  {outcome.status:<8} {name}"
         if outcome.uuid:
             line += f"  (uuid {outcome.uuid})"
-        if outcome.error:
-            line += f"\n           {outcome.error}"
         lines.append(paint(_STATUS_SIGN[outcome.status], line))
+        if outcome.error:  # painted on its own: paint() escapes a newline inside a line
+            lines.append(paint(_STATUS_SIGN[outcome.status], f"           {outcome.error}"))
     lines += ["", paint("bold", result.summary_line())]
     return "\n".join(lines) + "\n"

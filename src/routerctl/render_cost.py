@@ -41,12 +41,14 @@ Money values are JSON numbers (USD); null means "no price", never 0.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from routerctl.cost import CostDelta, RouterCost, RouterReport, TaskCost, cost_delta_dict
+from routerctl.redact import inert, md_code
 
 __all__ = [
     "FORMAT_VERSION",
@@ -145,11 +147,13 @@ def render_cost_text(
     """The terminal table: per router, per task, then comparisons, assumptions, problems."""
 
     def paint(text: str, code: str) -> str:
+        # Data is made inert before the colour goes on: routerctl's codes stay the only ones.
+        text = inert(text)
         return f"{code}{text}{_RESET}" if color and text else text
 
     out: list[str] = []
     for source in _price_lines(reports):
-        out.append(f"Prices: {source}")
+        out.append(f"Prices: {inert(source)}")
     if out:
         out.append("")
     for report in reports:
@@ -166,16 +170,15 @@ def render_cost_text(
             for other in report.comparisons:
                 words, diff = _versus(est, other)
                 code = _GREEN if diff is not None and diff < 0 else _RED if diff else ""
-                out.append(
-                    f"    {other.label.ljust(width)}  {_total_text(other)}  {paint(words, code)}"
-                )
+                label = inert(other.label.ljust(width))
+                out.append(f"    {label}  {_total_text(other)}  {paint(words, code)}")
         out.append("  assumptions:")
         for row in est.rows:
-            out.append(f"    {row.key}: {row.assumption}")
+            out.append(f"    {inert(row.key)}: {inert(row.assumption)}")
         problems = _problems(report)
         if problems:
             out.append(paint("  unpriced (not costed, never counted as $0):", _YELLOW))
-            out.extend(f"    {line}" for line in problems)
+            out.extend(f"    {inert(line)}" for line in problems)
         for warning in _report_warnings(report):
             out.append(paint(f"  warning: {warning}", _YELLOW))
         out.append("")
@@ -220,6 +223,7 @@ def _text_table(cost: RouterCost) -> list[str]:
             _range(cost.range_monthly),
         )
     )
+    rows = [tuple(inert(cell) for cell in r) for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     right = {3, 4, 5}  # numbers line up on the right
     lines = []
@@ -336,12 +340,14 @@ def render_cost_json(reports: Sequence[RouterReport], *, warnings: Sequence[str]
 
 
 def _md(text: str) -> str:
-    """Table-cell safe: a pipe would end the cell, a newline the row."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Table-cell safe: a pipe would end the cell, a newline the row; no HTML, no code span,
+    no control character from a file or the catalog."""
+    text = html.escape(inert(text.replace("\n", " ")), quote=False)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
 
 
 def _code(text: str) -> str:
-    return f"`{_md(text)}`" if "`" not in text else _md(text)
+    return md_code(text.replace("|", "\\|"))  # a table cell: the fence outgrows any ` run
 
 
 def render_cost_markdown(reports: Sequence[RouterReport], *, warnings: Sequence[str] = ()) -> str:

@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 from routerctl.cost import PriceBook
 from routerctl.errors import RouterctlError
 from routerctl.models import FALLBACK_ROUTE, RouteReply, RouterSpec, RoutingCase
+from routerctl.redact import scrub
 
 NO_HEADER = "(no route header)"
 EMPTY_HEADER = "(empty route header)"
@@ -291,8 +292,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def _xml_text(text: str) -> str:
     """Text safe for an XML attribute: a prompt may hold an escape character (YAML "\\e")
-    and one such character makes the whole JUnit file unreadable."""
-    return _NOT_XML.sub("\ufffd", text)
+    and one such character makes the whole JUnit file unreadable. Scrubbed before it is
+    escaped, while a secret still looks like itself."""
+    return _NOT_XML.sub("\ufffd", scrub(text))
 
 
 def _excerpt(text: str, width: int = 48) -> str:
@@ -351,7 +353,7 @@ def render_tests_text(
     verdict = "FAILED" if failed(reports, min_match_rate) else "passed"
     threshold = f" (min match rate {min_match_rate:.0%})" if min_match_rate is not None else ""
     lines.append(f"Routing tests {verdict}: {passed} of {total} cases matched{threshold}.")
-    return "\n".join(lines) + "\n"
+    return scrub("\n".join(lines)) + "\n"
 
 
 def render_tests_json(
@@ -394,7 +396,7 @@ def render_tests_json(
                 ],
             }
         )
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return scrub(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
 
 def render_junit(reports: Sequence[RouterTestReport]) -> str:
@@ -424,4 +426,5 @@ def render_junit(reports: Sequence[RouterTestReport]) -> str:
             elif not r.passed:
                 ElementTree.SubElement(case, "failure", message=_xml_text(r.failure()))
     ElementTree.indent(root)
-    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    # And scrubbed again whole: the names and attributes built above are not all from _xml_text.
+    return scrub(ElementTree.tostring(root, encoding="unicode", xml_declaration=True)) + "\n"

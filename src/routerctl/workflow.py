@@ -260,6 +260,13 @@ def cost_project(
     traffic = for_environment(traffic, project.overlay)
     loaded = load_desired(project)
     specs = [s for s in loaded.specs if not names or s.name in names]
+    if names:
+        unknown = sorted(set(names) - {s.name for s in specs})
+        if unknown:
+            raise ConfigError(f"no router file declares {', '.join(map(repr, unknown))}")
+        # Routers left out on purpose are not "traffic without a file": no warning for them.
+        kept = {k: v for k, v in traffic.routers.items() if k in names}
+        traffic = traffic.model_copy(update={"routers": kept})
     notes: list[str] = []
     prices: PriceBook = resolve_prices(
         fetch_models=fetch_models, prices_file=prices_file, warn=notes.append

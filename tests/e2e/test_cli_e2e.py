@@ -162,7 +162,9 @@ def test_prune_never_touches_unmanaged_or_protected_routers(project, emulator):
     result = run("apply", "--auto-approve", "--prune")
     assert result.exit_code == 0
     assert "Not in the files; protected, never deleted (1): app-keep" in result.stdout
-    assert "left untouched (1): someone-elses" in result.stdout
+    assert "left untouched: 1 router (list them with --verbose)" in result.stdout
+    listed = run("plan", "--verbose", "--prune")
+    assert "left untouched (1): someone-elses" in listed.stdout
     assert live_names(emulator) == ["app-a", "app-keep", "someone-elses"]
 
 

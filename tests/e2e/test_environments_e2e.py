@@ -55,7 +55,7 @@ def test_staging_and_prod_are_separate_routers_with_their_own_pools(repo_copy, e
     assert "environment: staging" in staging.stdout
     assert sorted(by_name(emulator)) == ["meeting-or-email-staging", "triage-router-staging"]
 
-    prod_plan = run("plan", "--env", "prod", "--detailed-exitcode")
+    prod_plan = run("plan", "--env", "prod", "--detailed-exitcode", "--verbose")
     assert prod_plan.exit_code == 2
     assert "Plan: 2 to create, 0 to update, 0 to delete." in prod_plan.stdout
     # Staging's routers are outside prod's prune scope: listed, never touched.
