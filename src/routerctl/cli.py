@@ -263,7 +263,7 @@ def _client(
         parallelism=parallelism,
         timeout=timeout,
         # Waits of 2 s or more get a line; every wait shows beside the live counter.
-        on_event=lambda line: _event(line, debug, display),
+        on_event=_event_sink(),
         on_request=lambda line: _request(line, debug, display),
     ) as client:
         yield client
@@ -295,6 +295,12 @@ def _event(line: str, debug: bool, display: Display) -> None:
     elif not is_wait(line):
         _err(line)  # not a wait: e.g. a router deleted meanwhile
     display.status(line)
+
+
+def _event_sink() -> Callable[[str], None]:
+    # Resolved now: events arrive on worker threads, where there is no click context.
+    debug, display = _debug(), _display()
+    return lambda line: _event(line, debug, display)
 
 
 def _request(line: str, debug: bool, display: Display) -> None:
@@ -776,7 +782,7 @@ def test_(
         base_url=resolve_inference_url(inference_url),
         max_tokens=max_tokens,
         parallelism=parallelism,
-        on_event=lambda line: _event(line, _debug(), _display()),
+        on_event=_event_sink(),
     ) as client:
         labels = offline_catalog().preset_names()  # a header may carry a display name
         reports = run_routing_tests(targets, client.route, parallelism=parallelism, names=labels)
