@@ -75,7 +75,7 @@ MODULE_LINE_ALLOWLIST: dict[str, int] = {
     "spec": 1170,
     # 1081 (main: 854) while issue 15's commands (init, show, list, get, completion) sit in
     # one file during parallel work; the lead splits cli.py into a cli/ package after merging.
-    "cli": 1088,
+    "cli": 1091,  # +3 (issues 19, 20): --changed-since, --max-requests, gc freeze in main()
     "cost": 925,
     "render": 635,  # +11: quiet plans (counts unless --verbose) and the apply header (issue 15)
     "fmt": 540,
