@@ -11,7 +11,8 @@ issue-20 selection switched off through a `python -c` launcher: every listed rou
 
 - plan of 10 declared routers in an account of 1,000 (target ≤ 5 pages + 10 GETs);
 - `plan --target` one router (target: pages + 1 GET);
-- `apply PLANFILE` of 2 changes in 1,000 declared routers;
+- `apply PLANFILE` of 2 changes in 1,000 declared routers (the list, for the names the plan is
+  re-judged against, and a GET of the 2 routers it touches);
 - a pull-request plan, `plan --changed-since main`, of 2 changed files in a git repository of
   1,000 router files (target ≤ 5 pages + 2 GETs, under 1 s), against the full plan.
 
@@ -207,14 +208,14 @@ def main() -> None:
                     routerctl(emu, repo, ["apply", "plan.json"], old=mode == "old")
                 )
         new, old = median_run(applied["new"]), median_run(applied["old"])
-        met = new.pages == 0 and new.gets == 2
+        met = new.pages <= pages and new.gets == 2
         rows.append(
             (
                 "apply PLANFILE, 2 changes in 1,000",
-                "2 GETs + 2 PUTs",
+                "pages + 2 GETs + 2 PUTs",
                 new,
                 old,
-                floor_ms(0, 2, 2, latency),
+                floor_ms(pages, 2, 2, latency),
                 met,
             )
         )
