@@ -236,6 +236,12 @@ class GuardedStream(io.TextIOBase):
     def isatty(self) -> bool:
         return self._inner.isatty()
 
+    @property
+    def buffer(self) -> _GuardedBuffer:
+        """Bytes written here (click echoes completion scripts as bytes) go through the same
+        guard, decoded, so nothing reaches the real stream unscrubbed."""
+        return _GuardedBuffer(self)
+
     def writable(self) -> bool:
         return True
 
@@ -255,6 +261,23 @@ class GuardedStream(io.TextIOBase):
         if name == "buffer":
             raise AttributeError(name)
         return getattr(self._inner, name)
+
+
+class _GuardedBuffer(io.RawIOBase):
+    def __init__(self, text: GuardedStream) -> None:
+        super().__init__()
+        self._text = text
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        raw = bytes(data)
+        self._text.write(raw.decode(self._text.encoding, errors="replace"))
+        return len(raw)
+
+    def flush(self) -> None:
+        self._text.flush()
 
 
 @contextmanager
