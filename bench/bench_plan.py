@@ -11,6 +11,9 @@ summary-mode plan once with parallelism 1 (the sequential client) for comparison
 median of N runs. The emulator runs as a subprocess (see bench_list.py for why).
 
     .venv/bin/python bench/bench_plan.py [--routers 1000] [--runs 5] [--sequential-runs 1]
+
+Then (issue 20) the same plan end to end: `routerctl plan` as a subprocess on 1,000 router
+files, start-up, YAML and rendering included (`--no-end-to-end` skips it).
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ def main() -> None:
     parser.add_argument("--sequential-runs", type=int, default=1)
     parser.add_argument("--latency-ms", type=float, default=LATENCY_MS)
     parser.add_argument("--parallelism", type=int, default=8)
+    parser.add_argument("--no-end-to-end", action="store_true")
     args = parser.parse_args()
     count, p, latency = args.routers, args.parallelism, args.latency_ms / 1000
     pages = max(1, math.ceil(count / PER_PAGE))
@@ -146,6 +150,11 @@ def main() -> None:
             f"{overflows} connection(s) overflowed a listen backlog during the runs (about 1 s "
             "each; see bench_list.py)."
         )
+    if not args.no_end_to_end:
+        from bench_reads import end_to_end_full_plan
+
+        print()
+        end_to_end_full_plan(count, min(args.runs, 3), args.latency_ms)
 
 
 if __name__ == "__main__":

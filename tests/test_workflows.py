@@ -181,6 +181,32 @@ def test_the_ci_script_runs_only_its_own_subcommands_from_gitlab():
 # --- workflow structure ------------------------------------------------------------------------
 
 
+def test_pr_plans_read_only_the_change_and_apply_and_drift_read_everything():
+    """Issue 19: a pull/merge request's plan uses --changed-since against its base branch
+    (with the history it needs); the plans that are applied or check drift never do."""
+    workflow = load(WORKFLOWS["plan"])
+    step = step_named(workflow, "Plan")
+    assert step["env"]["BASE"] == "${{ github.base_ref }}"
+    checkout = next(s for s in steps(workflow) if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0
+    for name in ("apply", "drift"):
+        for step in steps(load(WORKFLOWS[name])):
+            assert "--changed-since" not in step.get("run", ""), name
+    gitlab = load(GITLAB)
+    mr = gitlab["plan-mr"]
+    assert mr["variables"]["GIT_DEPTH"] == 0
+    assert 'export ROUTERCTL_BASE="$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"' in mr["script"]
+    for job in ("plan-main", "apply", "drift"):
+        assert not any("ROUTERCTL_BASE" in line for line in gitlab[job]["script"]), job
+    script = SCRIPT.read_text(encoding="utf-8")
+    pr_plans = [a for _, a in shipped_invocations() if "--changed-since" in a]
+    assert any(
+        a[0] == "plan" and a[a.index("--changed-since") + 1] == "origin/$ROUTERCTL_BASE"
+        for a in pr_plans
+    )
+    assert 'if [ -n "${ROUTERCTL_BASE:-}" ]' in script
+
+
 def test_plan_workflow_runs_on_pull_requests_touching_routers():
     workflow = load(WORKFLOWS["plan"])
     on = triggers(workflow)
@@ -188,7 +214,10 @@ def test_plan_workflow_runs_on_pull_requests_touching_routers():
     assert "routers/**" in on["pull_request"]["paths"]
     assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
     plan = step_named(workflow, "Plan")["run"]
-    assert "routerctl plan --prune --format markdown --detailed-exitcode --out plan.json" in plan
+    assert (
+        'routerctl plan --prune --changed-since "origin/$BASE" --format markdown '
+        "--detailed-exitcode --out plan.json" in plan
+    )
     assert "set +e" in plan  # exit 2 (changes) must not fail the step
     assert "-ne 2 ]" in plan
     validate = step_named(workflow, "Validate router files")["run"]

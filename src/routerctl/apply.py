@@ -18,7 +18,14 @@ from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
-from routerctl.errors import ApiStatusError, ApplyError, ExitCode, PlanError, RouterctlError
+from routerctl.errors import (
+    ApiNotSentError,
+    ApiStatusError,
+    ApplyError,
+    ExitCode,
+    PlanError,
+    RouterctlError,
+)
 from routerctl.models import LiveRouter, spec_from_state
 from routerctl.outcome import ApplyResult, Outcome
 from routerctl.plan import Action, Change, Plan, fingerprint
@@ -71,7 +78,8 @@ def apply_plan(
             return Outcome(
                 change.name,
                 change.action,
-                "failed",
+                # Given up before sending (the run is over): nothing happened to this router.
+                "skipped" if isinstance(exc, ApiNotSentError) else "failed",
                 change.uuid,
                 str(exc),
                 clock() - started,

@@ -13,8 +13,7 @@ import random
 import re
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -32,10 +31,12 @@ from routerctl.bounds import (
     bounded_prices,
     parse_json,
 )
+from routerctl.client_stats import ClientStats
 from routerctl.errors import (
     ApiAuthError,
     ApiConnectionError,
     ApiError,
+    ApiNotSentError,
     ApiResponseError,
     ApiStatusError,
     ConfigError,
@@ -208,84 +209,6 @@ class RetryPolicy:
         return rng.uniform(0.0, cap)
 
 
-class ClientStats:
-    """Thread-safe counters of what the client did, for --debug output and benchmarks."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_method: Counter[str] = Counter()
-        self._by_status: Counter[int] = Counter()
-        self._retries = 0
-        self._throttled = 0
-        self._pacing_waits = 0
-        self._connection_errors = 0
-
-    def record_request(self, method: str) -> None:
-        with self._lock:
-            self._by_method[method] += 1
-
-    def record_status(self, status: int) -> None:
-        with self._lock:
-            self._by_status[status] += 1
-            if status == 429:
-                self._throttled += 1
-
-    def record_retry(self) -> None:
-        with self._lock:
-            self._retries += 1
-
-    def record_pacing_wait(self) -> None:
-        with self._lock:
-            self._pacing_waits += 1
-
-    def record_connection_error(self) -> None:
-        with self._lock:
-            self._connection_errors += 1
-
-    @property
-    def requests(self) -> int:
-        with self._lock:
-            return sum(self._by_method.values())
-
-    @property
-    def retries(self) -> int:
-        with self._lock:
-            return self._retries
-
-    @property
-    def throttled_429(self) -> int:
-        with self._lock:
-            return self._throttled
-
-    @property
-    def pacing_waits(self) -> int:
-        with self._lock:
-            return self._pacing_waits
-
-    def requests_by_method(self) -> dict[str, int]:
-        with self._lock:
-            return dict(sorted(self._by_method.items()))
-
-    def status_counts(self) -> dict[int, int]:
-        with self._lock:
-            return dict(sorted(self._by_status.items()))
-
-    def snapshot(self) -> dict[str, int]:
-        """Flat counters: `requests`, `requests.<METHOD>`, `status.<code>`, `retries`,
-        `throttled_429`, `pacing_waits`, `connection_errors`."""
-        with self._lock:
-            out = {
-                "requests": sum(self._by_method.values()),
-                "retries": self._retries,
-                "throttled_429": self._throttled,
-                "pacing_waits": self._pacing_waits,
-                "connection_errors": self._connection_errors,
-            }
-            out.update({f"requests.{m}": n for m, n in sorted(self._by_method.items())})
-            out.update({f"status.{s}": n for s, n in sorted(self._by_status.items())})
-            return out
-
-
 # --- one request and its outcome -------------------------------------------------------------
 
 
@@ -446,7 +369,11 @@ class RouterClient:
         self._retry = retry if retry is not None else RetryPolicy()
         self._on_event = on_event
         self._on_request = on_request  # one line per HTTP request (--debug)
-        self._sleep = sleep
+        # Set once a request learns the API's wait is beyond the retry budget: every other
+        # wait (pacing, backoff) then ends at once, failing its request unsent.
+        self._given_up = threading.Event()
+        self._given_up_because = ""
+        self._sleep = self._wait_unless_given_up if sleep is time.sleep else sleep
         self._clock = clock
         self._wall_clock = wall_clock
         self._rng = rng if rng is not None else random.Random()
@@ -485,6 +412,10 @@ class RouterClient:
     def close(self) -> None:
         self._http.close()
 
+    def quota(self) -> tuple[int | None, int | None]:
+        """(ratelimit-limit, requests left) as the responses so far report them; None: unknown."""
+        return self._limiter.quota()
+
     # --- routers ----------------------------------------------------------------------------
 
     def list_router_summaries(self) -> list[LiveRouter]:
@@ -500,24 +431,26 @@ class RouterClient:
         return routers
 
     def list_routers(self) -> list[LiveRouter]:
-        """Every router with its config, sorted by name. Routers whose list item lacks config
-        are fetched one by one, `parallelism` at a time; one deleted meanwhile is left out."""
+        """Every router with its config, sorted by name (items listed without one: get_routers)."""
         summaries = self.list_router_summaries()
         routers = [r for r in summaries if r.has_config]
-        missing = [r.uuid for r in summaries if not r.has_config]
-        if missing:
-            pool = ThreadPoolExecutor(
-                max_workers=min(self._parallelism, len(missing)),
-                thread_name_prefix="routerctl-get",
-            )
-            try:
-                futures = [pool.submit(self._get_if_exists, uuid) for uuid in missing]
-                fetched = [future.result() for future in futures]
-            finally:
-                # On the first failure, do not start GETs whose results nobody will read.
-                pool.shutdown(wait=True, cancel_futures=True)
-            routers += [r for r in fetched if r is not None]
+        routers += self.get_routers([r.uuid for r in summaries if not r.has_config])
         return sorted(routers, key=lambda r: (r.name, r.uuid))
+
+    def get_routers(self, uuids: Sequence[str]) -> list[LiveRouter]:
+        """Each router with its config, `parallelism` at a time, in the order given; one
+        deleted meanwhile (404) is left out."""
+        if not uuids:
+            return []
+        pool = ThreadPoolExecutor(
+            max_workers=min(self._parallelism, len(uuids)), thread_name_prefix="routerctl-get"
+        )
+        try:
+            fetched = [f.result() for f in [pool.submit(self._get_if_exists, u) for u in uuids]]
+        finally:
+            # On the first failure, do not start GETs whose results nobody will read.
+            pool.shutdown(wait=True, cancel_futures=True)
+        return [r for r in fetched if r is not None]
 
     def get_router(self, uuid: str) -> LiveRouter:
         """One router with its config. A missing router raises ApiStatusError with status 404."""
@@ -854,10 +787,17 @@ class RouterClient:
             f"routerctl's {MAX_SINGLE_WAIT / 60:.0f}-minute limit for one wait; try again then"
         )
 
-    def _wait(self, seconds: float, why: str) -> None:
+    def _wait(self, seconds: float, why: str, method: str = "", display: str = "") -> None:
+        if self._given_up.is_set():
+            raise ApiNotSentError(method, display, f"not sent: {self._given_up_because}")
         if seconds > ANNOUNCE_WAITS_OVER and self._on_event is not None:
             self._on_event(WaitNotice(self._redact(f"waiting {seconds:.0f} s: {why}")))
         self._sleep(seconds)
+        if self._given_up.is_set():
+            raise ApiNotSentError(method, display, f"not sent: {self._given_up_because}")
+
+    def _wait_unless_given_up(self, seconds: float) -> None:
+        self._given_up.wait(seconds)
 
     def _emit(self, line: str) -> None:
         if self._on_event is not None:
@@ -935,6 +875,8 @@ class RouterClient:
                 budget = f"the {policy.max_total_seconds:g} s retry budget"
                 if server_delay is not None:
                     note = f"the API asks to wait {delay:.0f} s more, beyond {budget}"
+                    self._given_up_because = f"{method} {display}: {note}"
+                    self._given_up.set()
                 else:
                     note = f"waiting {delay:.1f} s more after {elapsed:.1f} s would exceed {budget}"
                 raise self._error(method, display, failure, f"gave up after {attempts}: {note}")
@@ -944,11 +886,12 @@ class RouterClient:
                 f"(attempt {attempt + 1} of {policy.max_attempts})"
             )
             status = f"{failure.status}" if failure.status is not None else "no response"
-            self._wait(
-                delay,
-                f"{method} {display} got {status}, retry {attempt + 1} of {policy.max_attempts} "
-                f"at {self._until(delay)}",
-            )
+            why = f"{method} {display} got {status}, retry {attempt + 1} of {policy.max_attempts}"
+            try:
+                self._wait(delay, f"{why} at {self._until(delay)}", method, display)
+            except ApiNotSentError as exc:  # sent before, so report how that attempt failed
+                note = f"gave up after {attempts}: the run stopped ({self._given_up_because})"
+                raise self._error(method, display, failure, note) from exc
 
     def _recover(
         self,
@@ -1030,7 +973,8 @@ class RouterClient:
         if turn.wait > 0:
             self.stats.record_pacing_wait()
             self._emit(f"pacing: {turn.why}; waiting {turn.wait:.1f} s before {method} {display}")
-            self._wait(turn.wait, f"rate limit, {method} {display} at {self._until(turn.wait)}")
+            why = f"rate limit, {method} {display} at {self._until(turn.wait)}"
+            self._wait(turn.wait, why, method, display)
 
     def _transport_failure(self, exc: httpx.TransportError) -> _TransportFailure:
         self.stats.record_connection_error()

@@ -123,6 +123,11 @@ class ApiConnectionError(ApiError):
         super().__init__(f"{method} {path}: {reason}")
 
 
+class ApiNotSentError(ApiConnectionError):
+    """A request given up before it was sent: another one learnt the API's wait is beyond the
+    retry budget, so the run ends now instead of waiting it out."""
+
+
 class ApiStatusError(ApiError):
     """The API answered with an error status."""
 

@@ -241,6 +241,11 @@ class RateLimiter:
                 # Responses arrive out of order; the lowest figure for a window is the freshest.
                 self._remaining = min(self._remaining, estimate)
 
+    def quota(self) -> tuple[int | None, int | None]:
+        """(ratelimit-limit, requests left) as the responses so far report them."""
+        with self._lock:
+            return self._limit, self._remaining
+
     def block(self, seconds: float) -> None:
         """The API said "retry after N s" (429): every thread waits, not just the one told,
         and afterwards a single probe finds out how much budget there is."""

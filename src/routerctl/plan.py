@@ -21,7 +21,7 @@ from routerctl.errors import PlanError
 from routerctl.planshape import PLAN_SHAPE
 from routerctl.redact import scrub
 
-FORMAT_VERSION = "1.1"  # 1.1 added: digest (saved files), foreign, in_scope_live
+FORMAT_VERSION = "1.1"  # new in 1.1: digest, foreign, in_scope_live, scope, reads, preview
 
 
 class Action(enum.StrEnum):
@@ -145,6 +145,10 @@ class Plan:
     foreign: dict[str, str] = field(default_factory=dict)
     in_scope_live: int = 0  # live routers in the prune scope and this environment's
     costs: dict[str, Any] | None = field(default=None, compare=False)
+    # What was compared when not everything was (--changed-since): mode, ref, routers, left out.
+    scope: dict[str, Any] | None = None
+    # What making the plan cost: requests, estimate, quota_limit, quota_remaining.
+    reads: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def is_empty(self) -> bool:
@@ -187,6 +191,22 @@ class Plan:
             f"{self.count(Action.DELETE)} to delete."
         )
 
+    def reads_lines(self) -> list[str]:
+        """The footer line: requests made and rate-limit quota left (none when not recorded)."""
+        return [self.reads_line()] if self.reads else []
+
+    def reads_line(self) -> str:
+        if not self.reads:
+            return ""
+        made = self.reads.get("requests")
+        left, limit = self.reads.get("quota_remaining"), self.reads.get("quota_limit")
+        quota = (
+            f"; rate-limit quota left: about {left} of {limit}"
+            if left is not None and limit
+            else ""
+        )
+        return f"API requests made: {made}{quota}."
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
@@ -211,6 +231,10 @@ class Plan:
         data["in_scope_live"] = self.in_scope_live
         if self.costs is not None:
             data["costs"] = self.costs
+        if self.scope is not None:
+            data["scope"] = self.scope
+        if self.reads is not None:
+            data["reads"] = self.reads
         return data
 
     @classmethod
@@ -229,6 +253,8 @@ class Plan:
             foreign=dict(data.get("foreign", {})),
             in_scope_live=int(data.get("in_scope_live", 0)),
             costs=data.get("costs"),
+            scope=data.get("scope") if isinstance(data.get("scope"), dict) else None,
+            reads=data.get("reads") if isinstance(data.get("reads"), dict) else None,
         )
 
 
@@ -389,8 +415,6 @@ def _guard_damage(data: dict[str, Any]) -> str:
 
 
 STATE_KEYS = ("name", "description", "tasks", "presets", "fallback_models")
-FIELD_KINDS = ("added", "removed", "changed")
-
 FIELD_KINDS = ("added", "removed", "changed")
 
 

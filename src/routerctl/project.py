@@ -81,10 +81,13 @@ class Project:
         self, paths: Sequence[str | Path] = (), *, known_presets: Iterable[str] | None = None
     ) -> LoadResult:
         """Read the router files (or `paths`) with this environment's overlay applied."""
+        from routerctl import gc_pause
+
         targets: Sequence[str | Path] = paths or [self.router_dir]
-        return collect_routers(
-            targets, known_presets=known_presets, overlay=self.overlay, root=self.root
-        )
+        with gc_pause.paused():
+            return collect_routers(
+                targets, known_presets=known_presets, overlay=self.overlay, root=self.root
+            )
 
 
 def load_project(

@@ -407,7 +407,7 @@ def render_plan(
         lines += ["", *_render_costs_text(plan.costs)]
     if any(names for _, _, names in info) or has_costs:
         lines.append("")
-    lines.append(paint("bold", plan.summary_line()))
+    lines += [*(paint("dim", x) for x in plan.reads_lines()), paint("bold", plan.summary_line())]
     return "\n".join(lines) + "\n"
 
 
@@ -518,7 +518,7 @@ def render_plan_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT, verbose: bo
     """A pull-request comment: the summary table first (deletes in bold), warnings, then one
     collapsible diff per router. Stays under `limit` characters: when it would not, router
     details go first, then table rows (deletes kept longest), and a notice says so."""
-    footer = f"<sub>{html_text(plan_header(plan))}</sub>\n"
+    footer = f"<sub>{html_text(' · '.join([plan_header(plan), *plan.reads_lines()]))}</sub>\n"
     notice_room = 400
     budget = limit - len(footer) - notice_room
     text = "\n".join(

@@ -47,10 +47,11 @@ def rejudge(saved: Plan, project: Project, live_source: LiveSource, *, source: s
     from routerctl.apply import check_saved_plan
     from routerctl.dependencies import annotate_plan
     from routerctl.diff import compute_plan
+    from routerctl.reads import read_for_saved_plan
     from routerctl.workflow import load_desired, project_ownership
 
     api_url = live_source.base_url
-    live = live_source.list_routers()
+    live = read_for_saved_plan(live_source, saved)  # names of all; config of those it touches
     if not saved.api_url:
         raise PlanError(f"{source}: damaged plan file (no api_url); re-run `routerctl plan --out`")
     check_saved_plan(saved, live, source=source, api_url=api_url, environment=project.environment)

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from routerctl.errors import SpecError
 from routerctl.plan import Plan
+from routerctl.reads import Budget
 
 if TYPE_CHECKING:
     from decimal import Decimal
 
+    from routerctl.changes import ChangeScope, GitChanges
     from routerctl.cost import PriceBook, RouterReport
     from routerctl.errors import Issue
     from routerctl.models import LiveRouter, RouterSpec, TrafficProfile
@@ -28,7 +31,9 @@ if TYPE_CHECKING:
 
 
 class LiveSource(Protocol):
-    """The part of RouterClient the pipeline reads (a fake in tests and benchmarks)."""
+    """The part of RouterClient the pipeline reads (a fake in tests and benchmarks). A source
+    that also has RouterClient's `list_router_summaries`, `get_routers`, `stats` and `quota` is
+    read narrowly and metered (reads.py); one that has only `list_routers` is read in full."""
 
     @property
     def base_url(self) -> str: ...
@@ -73,35 +78,76 @@ def plan_project(
     prune: bool = False,
     strict: bool = False,
     preview: bool = False,
+    changed_since: str | None = None,
+    max_requests: int | None = None,
+    budget: Budget | None = None,
 ) -> PlanResult:
-    """Load the files, read the live routers, diff them, put the live catalog's problems
-    (unknown model ids and preset slugs) first among the plan's warnings, name the agents
-    that use each router being deleted or renamed, add costs when the project has a traffic
-    profile, and with `preview` the routing preview of updated routers with tests."""
+    """Load the files, read the live routers the plan compares (reads.py), diff them, put the
+    live catalog's problems (unknown model ids and preset slugs) first among the plan's
+    warnings, name the agents that use each router being deleted or renamed, add costs when
+    the project has a traffic profile, and with `preview` the routing preview of updated
+    routers with tests. `changed_since`: only the routers a git change touches (changes.py);
+    `max_requests` / `budget`: refuse or warn before spending the API's quota (the share left
+    to warn at: ROUTERCTL_BUDGET_SHARE, see reads.budget_share)."""
+    from routerctl import gc_pause
     from routerctl.catalog import live_catalog, plan_warnings
     from routerctl.dependencies import annotate_plan
     from routerctl.diff import compute_plan
+    from routerctl.reads import BudgetMeter, budget_share, in_play, read_live
 
-    loaded = load_desired(project, strict=strict)
-    live = live_source.list_routers()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="routerctl-git") as git:
+        # git's answer needs no router file: ask it while the files load.
+        asked = None if changed_since is None else git.submit(_read_changes, project, changed_since)
+        loaded = load_desired(project, strict=strict)
+        scope = None if asked is None else _changed_scope(project, loaded, asked.result())
+    specs = loaded.specs
     prune_settings = project.prune_settings
     ownership = project_ownership(project, loaded.specs)
-    plan = compute_plan(
-        loaded.specs,
-        live,
+    only = scope.names if scope is not None else None
+    compares = in_play(
+        specs,
+        targets=targets,
         prune=prune,
         prune_scope=prune_settings.scope,
         protect=[*prune_settings.protect, *ownership.protect],
-        targets=targets,
-        environment=project.environment,
-        api_url=live_source.base_url,
-        foreign=ownership.foreign(r.name for r in live),
     )
+    if only is not None:
+        specs = [s for s in specs if s.name in only]
+        compares = _within(only, compares)
+    meter = BudgetMeter.of(live_source, budget or Budget(max_requests, budget_share()))
+    # After the GETs: the catalog (models and task presets, unless cached) and, for prices,
+    # the models again; the agents list only for deletes and renames, so not counted.
+    extra = 2 + (1 if project.settings.traffic else 0)
+
+    def before_gets(gets: int) -> None:
+        meter.check(gets + extra, f"{gets} router GETs and up to {extra} for the catalog")
+
+    # JSON and pydantic models of every listed router, then the diff: no cycles to collect.
+    with gc_pause.paused():
+        live = read_live(live_source, compares, before_gets=before_gets)
+        scope_record: dict[str, Any] | None = None
+        scope_lines: list[str] = []
+        if scope is not None:
+            scope_record, scope_lines = scope.record(loaded.specs, live)
+        if only is not None:
+            live = [r for r in live if r.name in only]
+        plan = compute_plan(
+            specs,
+            live,
+            prune=prune,
+            prune_scope=prune_settings.scope,
+            protect=[*prune_settings.protect, *ownership.protect],
+            targets=targets,
+            environment=project.environment,
+            api_url=live_source.base_url,
+            foreign=ownership.foreign(r.name for r in live),
+        )
     wanted = set(targets)
     checked = [
         r
         for r in loaded.routers
-        if not wanted or r.spec.name in wanted or wanted.intersection(r.spec.renamed_from)
+        if (not wanted or r.spec.name in wanted or wanted.intersection(r.spec.renamed_from))
+        and (only is None or r.spec.name in only)
     ]
     catalog = live_catalog(live_source.list_models, live_source.list_task_presets)
     plan = dataclasses.replace(plan, warnings=(*plan_warnings(checked, catalog), *plan.warnings))
@@ -110,11 +156,49 @@ def plan_project(
     plan = _with_costs(project, plan, live_source.list_models, notes.append)
     if preview:
         plan = _with_routing_preview(plan, loaded.specs, notes.append)
+    plan = replace(
+        plan,
+        warnings=(*plan.warnings, *scope_lines, *meter.warnings),
+        scope=scope_record,
+        reads=meter.report(),
+    )
     return PlanResult(
         plan=plan,
         spec_warnings=tuple(loaded.warnings),
         notes=tuple(notes),
         specs=tuple(loaded.specs),
+    )
+
+
+def _within(
+    names: frozenset[str], compares: Callable[[LiveRouter], bool]
+) -> Callable[[LiveRouter], bool]:
+    return lambda router: router.name in names and compares(router)
+
+
+def _read_changes(project: Project, ref: str) -> GitChanges:
+    from routerctl.changes import read_changes
+
+    overlay = project.overlay
+    return read_changes(
+        ref,
+        cwd=project.base,
+        router_dir=project.router_dir,
+        overlay_dir=overlay.directory if overlay is not None else None,
+    )
+
+
+def _changed_scope(project: Project, loaded: LoadResult, changes: GitChanges) -> ChangeScope:
+    from routerctl.changes import changed_scope
+
+    overlay = project.overlay
+    return changed_scope(
+        changes=changes,
+        loaded=loaded,
+        router_dir=project.router_dir,
+        settings_path=project.settings_path,
+        overlay_dir=overlay.directory if overlay is not None else None,
+        rename=overlay.rename if overlay is not None else None,
     )
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from routerctl import gc_pause  # stdlib only: start-up stays fast
 from routerctl.cli.options import DEBUG_KEY
 from routerctl.errors import ExitCode, RouterctlError
 
@@ -132,4 +133,5 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    gc_pause.FREEZE = True  # the process ends soon: parsed data need never be walked again
     cli.main(prog_name="routerctl")

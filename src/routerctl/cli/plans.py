@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 )
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option("--changed-since", metavar="REF", help="Only routers changed since git REF.")
+@click.option("--max-requests", type=click.IntRange(1), help="Refuse a plan needing more.")
 @click.option("-v", "--verbose", is_flag=True, help="Name every unchanged/unmanaged router.")
 @click.option("--no-routing-preview", "no_preview", is_flag=True, help="Skip predicted routing.")
 @api_options
@@ -56,6 +58,7 @@ def plan(
     api_url: str | None,
     token_file: str | None,
     timeout: float,
+    **reads: Any,  # --changed-since, --max-requests: what to read, straight to plan_project
 ) -> int:
     """Show what apply would change on the live routers.
 
@@ -71,7 +74,7 @@ def plan(
     project = _project(directory, env, config)
     with _client(project, api_url, token_file, parallelism, timeout) as client:
         result = _plan_project(
-            project, client, targets=targets, prune=prune, preview=not no_preview
+            project, client, targets=targets, prune=prune, preview=not no_preview, **reads
         )
     click.echo(render_plan_as(result, fmt, color=_use_color(no_color), verbose=verbose), nl=False)
     if out:
