@@ -430,5 +430,6 @@ def test_junit_report_into_a_new_directory_and_an_unwritable_path(
     (project / "blocked").write_text("a file, not a directory")
     failed = run("test", "--junit", "blocked/routing.xml")
     assert failed.exit_code == 1
-    assert "cannot write JUnit report blocked/routing.xml" in failed.stderr
+    # one writer for every file (fsio.atomic_write): names the file and what is in the way
+    assert "blocked/routing.xml: cannot create directory blocked" in failed.stderr
     assert "Traceback" not in failed.stderr

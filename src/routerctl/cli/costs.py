@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -19,9 +19,6 @@ from routerctl.cli.options import (
     project_options,
 )
 from routerctl.errors import ExitCode
-
-if TYPE_CHECKING:
-    pass
 
 
 @cli.command()
@@ -69,11 +66,8 @@ def cost(
     from routerctl.workflow import CostResult, cost_project
 
     project = _project(directory, env, config)
-    has_token = bool(
-        token_file
-        or os.environ.get("DIGITALOCEAN_TOKEN")
-        or os.environ.get("DIGITALOCEAN_ACCESS_TOKEN")
-    )
+    has_token = bool(token_file or os.environ.get("DIGITALOCEAN_TOKEN"))
+    has_token = has_token or bool(os.environ.get("DIGITALOCEAN_ACCESS_TOKEN"))
 
     def run(fetch: Callable[[], list[dict[str, Any]]] | None) -> CostResult:
         return cost_project(
@@ -93,12 +87,11 @@ def cost(
         outcome = run(None)
     for line in [i.format() for i in outcome.spec_warnings] + list(outcome.notes):
         _err(line)
-    reports, warnings = outcome.reports, outcome.warnings
-    if fmt == "json":
-        click.echo(render_cost_json(reports, warnings=warnings), nl=False)
-    elif fmt == "markdown":
-        click.echo(render_cost_markdown(reports, warnings=warnings), nl=False)
+    if fmt == "text":
+        color = _use_color(no_color)
+        text = render_cost_text(outcome.reports, warnings=outcome.warnings, color=color)
     else:
-        text = render_cost_text(reports, warnings=warnings, color=_use_color(no_color))
-        click.echo(text, nl=False)
+        render = render_cost_json if fmt == "json" else render_cost_markdown
+        text = render(outcome.reports, warnings=outcome.warnings)
+    click.echo(text, nl=False)
     return ExitCode.OK

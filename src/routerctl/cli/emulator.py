@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from routerctl.cli.group import cli
 from routerctl.cli.options import _err
 from routerctl.errors import RouterctlError
-
-if TYPE_CHECKING:
-    pass
 
 
 @cli.command()

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from routerctl import gc_pause  # stdlib only: start-up stays fast
 from routerctl.cli.options import DEBUG_KEY
 from routerctl.errors import ExitCode, RouterctlError
-
-if TYPE_CHECKING:
-    pass
-
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

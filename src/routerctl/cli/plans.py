@@ -23,7 +23,8 @@ from routerctl.cli.options import (
 from routerctl.errors import ExitCode
 
 if TYPE_CHECKING:
-    pass
+    from routerctl.client import RouterClient
+    from routerctl.plan import Plan
 
 
 @cli.command()
@@ -140,12 +141,10 @@ def apply(
       routerctl apply plan.json
     """
     from routerctl import apply as run
-    from routerctl.errors import ApplyError
     from routerctl.outcome import ApplyResult
     from routerctl.plan import load_plan
     from routerctl.render import render_plan
     from routerctl.savedplan import environment_for, rejudge
-    from routerctl.settle import verify_created
 
     if planfile and (targets or prune):
         raise click.UsageError("--target and --prune cannot be used with PLANFILE (see `plan`)")
@@ -169,15 +168,25 @@ def apply(
         run.check_before_apply(the_plan, client, allow_unknown_models, force_in_use)
         if saved is None and not auto_approve and not _confirmed():
             return ExitCode.ERROR
-        try:
-            with run.terminate_as_interrupt(), _applying(len(the_plan.changes)):
-                result = run.apply_plan(the_plan, client, parallelism=parallelism, on_outcome=_tick)
-            verify_created(result, client.list_router_summaries, on_event=_err)
-        except ApplyError as exc:
-            _emit_apply(exc.result, fmt, color)
-            raise
-    _emit_apply(result, fmt, color)
+        _execute(the_plan, client, parallelism, fmt, color)
     return ExitCode.OK
+
+
+def _execute(the_plan: Plan, client: RouterClient, parallelism: int, fmt: str, color: bool) -> None:
+    """Run the plan (SIGTERM as Ctrl-C), check each created name exists once, and print the
+    report — also when the run stopped part-way, before the error propagates."""
+    from routerctl import apply as run
+    from routerctl.errors import ApplyError
+    from routerctl.settle import verify_created
+
+    try:
+        with run.terminate_as_interrupt(), _applying(len(the_plan.changes)):
+            result = run.apply_plan(the_plan, client, parallelism=parallelism, on_outcome=_tick)
+        verify_created(result, client.list_router_summaries, on_event=_err)
+    except ApplyError as exc:
+        _emit_apply(exc.result, fmt, color)
+        raise
+    _emit_apply(result, fmt, color)
 
 
 def _confirmed() -> bool:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from routerctl.cli.group import cli
 from routerctl.cli.options import _err, _event_sink, _load_desired, _project, project_options
 from routerctl.errors import ExitCode
-
-if TYPE_CHECKING:
-    pass
 
 
 @cli.command("test")
@@ -65,9 +60,7 @@ def test_(
       routerctl test triage-router
       routerctl test --env staging --junit routing.xml      # the staging copies
     """
-    from pathlib import Path
-
-    from routerctl.errors import ConfigError
+    from routerctl.fsio import atomic_write
     from routerctl.routing_tests import (
         failed,
         render_junit,
@@ -93,11 +86,7 @@ def test_(
         click.echo(render_tests_json(reports, min_match_rate=min_match_rate, **run.shown), nl=False)
     else:
         click.echo(render_tests_text(reports, min_match_rate=min_match_rate, **run.shown), nl=False)
-    if junit:
-        try:
-            Path(junit).parent.mkdir(parents=True, exist_ok=True)
-            Path(junit).write_text(render_junit(reports), encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot write JUnit report {junit}: {exc.strerror}") from None
+    if junit:  # atomically, never through a symlink, parents made as before
+        atomic_write(junit, render_junit(reports), what="JUnit report", make_parents=True)
         _err(f"wrote JUnit report {junit}")
     return ExitCode.ERROR if failed(reports, min_match_rate) else ExitCode.OK

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from routerctl.cli.group import cli
 from routerctl.cli.options import _err
 from routerctl.errors import ExitCode
-
-if TYPE_CHECKING:
-    pass
 
 
 @cli.command()
