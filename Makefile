@@ -57,8 +57,9 @@ test: lock-check lint typecheck validate-examples unit  ## everything CI runs
 demo: install  ## emulator + validate -> plan -> apply -> plan (no changes)
 	$(PY) scripts/demo.py
 
-docs: install  ## regenerate docs/file-format.md from the schema, and schema/router.schema.json
+docs: install  ## regenerate docs/file-format.md, docs/architecture.md's layer table, the schema
 	$(PY) scripts/gen_docs.py
+	$(PY) scripts/gen_architecture.py
 	$(BIN)/routerctl schema > schema/router.schema.json
 
 catalog: install  ## regenerate the shipped model/preset snapshot from the API (needs a token)
