@@ -301,7 +301,8 @@ def test_the_rules_catch_a_wrong_edge(source: str, target: str, broken: bool) ->
 def test_the_layer_table_in_docs_architecture_is_current() -> None:
     path = SRC.parents[1] / "scripts" / "gen_architecture.py"
     spec = importlib.util.spec_from_file_location("gen_architecture", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     generator = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generator)
     current = generator.DOC.read_text(encoding="utf-8")
