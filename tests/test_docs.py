@@ -25,7 +25,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -33,7 +32,6 @@ import pytest
 from click.testing import CliRunner
 
 import routerctl
-from fakes import routing_matcher
 from routerctl.cli import cli
 from routerctl.emulator import Emulator
 from routerctl.errors import ExitCode
@@ -86,15 +84,6 @@ def commands(block: str) -> list[tuple[list[str], int]]:
 RUNNABLE = sorted(p for p in DOCS.glob("*.md") if "<!-- test: run" in p.read_text("utf-8"))
 
 
-@pytest.fixture(scope="module")
-def emulator_server() -> Iterator[Emulator]:
-    server = Emulator(port=0, **routing_matcher()).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 class Reader:
     """Follows a doc: sets projects up, writes its files, runs its commands."""
 
@@ -145,27 +134,24 @@ class Reader:
 
 
 @pytest.mark.parametrize("doc", RUNNABLE, ids=lambda p: p.name)
-def test_doc_examples_run_against_the_emulator(doc, tmp_path, monkeypatch, emulator_server):
-    monkeypatch.setenv("DIGITALOCEAN_API_URL", emulator_server.url)
+def test_doc_examples_run_against_the_emulator(doc, tmp_path, monkeypatch, emulator):
+    monkeypatch.setenv("DIGITALOCEAN_API_URL", emulator.url)
     monkeypatch.setenv("DIGITALOCEAN_TOKEN", TOKEN)
     monkeypatch.setenv("MODEL_ACCESS_KEY", MODEL_KEY)
-    monkeypatch.setenv("DIGITALOCEAN_INFERENCE_URL", f"{emulator_server.url}/v1")
-    reader = Reader(tmp_path, emulator_server, monkeypatch)
-    try:
-        for kind, argument, language, block in steps(doc.read_text(encoding="utf-8")):
-            if kind == "setup":
-                reader.setup(argument)
-                continue
-            if reader.projects == 0:
-                reader.setup("project")
-            if kind == "file":
-                reader.write(argument, block)
-            elif language == "python":
-                reader.run_python(block, doc.name)
-            else:
-                reader.run_shell(block, doc.name)
-    finally:
-        emulator_server.reset()
+    monkeypatch.setenv("DIGITALOCEAN_INFERENCE_URL", f"{emulator.url}/v1")
+    reader = Reader(tmp_path, emulator, monkeypatch)
+    for kind, argument, language, block in steps(doc.read_text(encoding="utf-8")):
+        if kind == "setup":
+            reader.setup(argument)
+            continue
+        if reader.projects == 0:
+            reader.setup("project")
+        if kind == "file":
+            reader.write(argument, block)
+        elif language == "python":
+            reader.run_python(block, doc.name)
+        else:
+            reader.run_shell(block, doc.name)
     assert reader.ran > 0
 
 

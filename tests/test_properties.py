@@ -213,9 +213,12 @@ def test_import_round_trips_text_with_a_unicode_line_break(where):
 
 
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    with Emulator(port=0, token=TOKEN) as server:
-        yield server
+def emulator(emulator_server: Emulator) -> Iterator[Emulator]:
+    # Module-scoped over the session's emulator (tests/conftest.py): hypothesis runs many
+    # examples in one test call, and each example resets it itself.
+    emulator_server.reset()
+    yield emulator_server
+    emulator_server.reset()
 
 
 @E2E

@@ -21,7 +21,6 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from fakes import routing_matcher
 from routerctl.cli import cli
 from routerctl.emulator import Emulator
 from routerctl.render import MARKDOWN_MARKER
@@ -384,22 +383,6 @@ def test_workflows_and_pipeline_match_the_schemastore_schemas():
 
 
 # --- the pull-request comment flow ------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def emulator_server() -> Iterator[Emulator]:
-    server = Emulator(port=0, **routing_matcher()).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def emulator(emulator_server: Emulator) -> Iterator[Emulator]:
-    emulator_server.reset()
-    yield emulator_server
-    emulator_server.reset()
 
 
 @pytest.fixture
