@@ -32,18 +32,10 @@ from ruamel.yaml.error import YAMLError
 from routerctl import fsio
 from routerctl.discover import scan_router_files
 from routerctl.errors import Issue, SpecError
+from routerctl.models import ROUTER_FIELDS
 from routerctl.spec import MAX_FILE_BYTES, parse_document
 
-TOP_LEVEL_ORDER = (
-    "name",
-    "description",
-    "tasks",
-    "presets",
-    "fallback_models",
-    "renamed_from",
-    "protect",
-    "tests",
-)
+TOP_LEVEL_ORDER = ROUTER_FIELDS  # the file format's order, as RouterSpec declares it
 BODY_ORDER = ("description", "models", "prefer")  # tasks.<name> and presets.<slug>
 BODY_SECTIONS = ("tasks", "presets")
 _T = TypeVar("_T")

@@ -190,6 +190,13 @@ def live_preset(models: list[str], prefer: str) -> PresetSpec:
     return PresetSpec.model_construct(models=models, prefer=prefer)  # type: ignore[arg-type]  # as above
 
 
+# The router's fields, in file order, defined once by RouterSpec itself. LOCAL_FIELDS never
+# reach the API (so changing them is never a live change); STATE_FIELDS are what plans compare.
+ROUTER_FIELDS: tuple[str, ...] = tuple(RouterSpec.model_fields)
+LOCAL_FIELDS: tuple[str, ...] = ("renamed_from", "protect", "tests")
+STATE_FIELDS: tuple[str, ...] = tuple(f for f in ROUTER_FIELDS if f not in LOCAL_FIELDS)
+
+
 def spec_from_state(state: dict[str, Any]) -> RouterSpec:
     """Inverse of RouterSpec.state(): used to rebuild specs from saved plans. A live
     router's state may carry a `prefer` routerctl does not know; it is kept as is."""

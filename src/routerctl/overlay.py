@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from routerctl.models import ROUTER_FIELDS
+
 
 @dataclass(frozen=True)
 class Overlay:
@@ -33,7 +35,8 @@ class Overlay:
         return live_name[len(prefix) : len(live_name) - len(suffix)]
 
 
-OVERLAY_KEYS = ("description", "tasks", "presets", "fallback_models", "protect", "tests")
+# Everything but the router's identity (its name and old names) can differ per environment.
+OVERLAY_KEYS = tuple(f for f in ROUTER_FIELDS if f not in ("name", "renamed_from"))
 
 
 def deep_merge(base: Any, over: Any) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 from routerctl import fsio
 from routerctl.bounds import shape_problem
 from routerctl.errors import PlanError
-from routerctl.planshape import PLAN_SHAPE
+from routerctl.planshape import PLAN_SHAPE, STATE_KEYS
 from routerctl.redact import scrub
 
 FORMAT_VERSION = "1.1"  # new in 1.1: digest, foreign, in_scope_live, scope, reads, preview
@@ -414,7 +414,6 @@ def _guard_damage(data: dict[str, Any]) -> str:
     return ""
 
 
-STATE_KEYS = ("name", "description", "tasks", "presets", "fallback_models")
 FIELD_KINDS = ("added", "removed", "changed")
 
 

@@ -5,7 +5,9 @@ is an error instead of a `True` that from_dict's coercion would make of it.
 
 from __future__ import annotations
 
-STATE_KEYS = ("name", "description", "tasks", "presets", "fallback_models")
+from routerctl.models import STATE_FIELDS
+
+STATE_KEYS = STATE_FIELDS
 _TASK_KEYS = ("description", "models", "prefer")
 _STATE_SHAPE = {
     "name": str,
