@@ -81,10 +81,6 @@ MODULE_LINE_CAP = 500
 MODULE_LINE_ALLOWLIST: dict[str, int] = {
     "client": 1310,
     "spec": 1170,
-    "cost": 925,
-    # +11: quiet plans (counts unless --verbose) and the apply header (issue 15); +1: the
-    # import of render_routing, the routing preview's renderers (issue 18).
-    "render": 636,
     "fmt": 540,
     "emulator.server": 1000,
 }
