@@ -81,7 +81,6 @@ MODULE_LINE_CAP = 500
 MODULE_LINE_ALLOWLIST: dict[str, int] = {
     "client": 1310,
     "spec": 1170,
-    "fmt": 540,
     "emulator.server": 1000,
 }
 

@@ -1,39 +1,24 @@
-"""`routerctl fmt`: rewrite router files in canonical form without losing a comment.
+"""The canonical form of one router file's text (the only ruamel.yaml code).
 
-Canonical form: top-level keys in the order of the file format (unknown keys last, in their
-order), task and preset bodies as description, models, prefer; 2-space mapping indentation with
-`- ` items indented under their key; flow lists such as `[a, b]` kept as flow lists; folded
-(`>-`) and literal (`|`) text kept as written; every comment kept (full-line comments indented
-like the line they precede); at most one blank line in a row; one trailing newline.
-
-Only this module imports ruamel.yaml, whose round-trip mode re-emits YAML with comments. Key
-order is changed on the text instead, before ruamel sees it, because ruamel stores a full-line
-comment on the key *before* it, so moving keys in its tree would move comments away from the
-keys they describe. Two checks guard every rewrite: the result must parse (with spec.py, the
-same reader validate uses) to exactly the same data, and must keep every comment; a file
-either check fails for is refused with a message, never rewritten.
+See the package docstring for what canonical means and the two checks behind every rewrite.
 """
 
 from __future__ import annotations
 
-import difflib
 import io
 import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from routerctl import fsio
-from routerctl.discover import scan_router_files
 from routerctl.errors import Issue, SpecError
 from routerctl.models import ROUTER_FIELDS
-from routerctl.spec import MAX_FILE_BYTES, parse_document
+from routerctl.spec import parse_document
 
 TOP_LEVEL_ORDER = ROUTER_FIELDS  # the file format's order, as RouterSpec declares it
 BODY_ORDER = ("description", "models", "prefer")  # tasks.<name> and presets.<slug>
@@ -428,97 +413,3 @@ def _check_same(before: str, after: str, data: Any, path: str) -> None:
                 )
             ]
         )
-
-
-# --- files -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FormattedFile:
-    """One file: its text as read, and in canonical form."""
-
-    path: str
-    original: str
-    formatted: str
-
-    @property
-    def changed(self) -> bool:
-        return self.original != self.formatted
-
-    def diff(self) -> str:
-        """A unified diff from the file as it is to its canonical form ("" if none)."""
-        lines = difflib.unified_diff(
-            self.original.splitlines(keepends=True),
-            self.formatted.splitlines(keepends=True),
-            fromfile=f"{self.path} (current)",
-            tofile=f"{self.path} (formatted)",
-        )
-        # As diff(1) does, so that the next file's diff does not start on this line.
-        return "".join(
-            line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n"
-            for line in lines
-        )
-
-
-@dataclass(frozen=True)
-class FmtResult:
-    """What format_paths found: every file it read, and whether it wrote the changes."""
-
-    files: tuple[FormattedFile, ...]
-    written: bool
-
-    @property
-    def changed(self) -> list[str]:
-        """Paths of the files that changed (or, with check=True, would change)."""
-        return [f.path for f in self.files if f.changed]
-
-    @property
-    def unchanged(self) -> list[str]:
-        return [f.path for f in self.files if not f.changed]
-
-
-def format_paths(
-    paths: Sequence[str | Path], *, check: bool, root: str | Path | None = None
-) -> FmtResult:
-    """Format router files and `*.tests.yaml` files (directories are searched as validate
-    searches them). With check=True nothing is written.
-
-    Every file is read and formatted before any is written, and nothing is written if one
-    fails (SpecError listing every failing file), so a run never leaves a half-formatted tree.
-    """
-    routers, tests, issues = scan_router_files(paths, root=root)
-    files: list[FormattedFile] = []
-    for path in sorted([*routers, *tests]):
-        name = str(path)
-        try:
-            raw = fsio.read_bytes(path, limit=MAX_FILE_BYTES, what="router file", root=root)
-            if path.is_symlink():  # fmt rewrites files: it would replace the link with a copy
-                raise fsio.FileProblem(
-                    name, "is a symlink; fmt does not write through symlinks (format its target)"
-                )
-        except fsio.FileProblem as exc:
-            issues.append(Issue(name, 1, 1, "", exc.reason, "error", exc.code))
-            continue
-        try:
-            # parse_document first: it reports size and encoding problems with a location.
-            parse_document(raw, name, required_mapping=False)
-            original = raw.decode("utf-8")  # a byte-order mark counts as a change
-            files.append(FormattedFile(name, original, format_text(original, name)))
-        except SpecError as exc:
-            issues += exc.issues
-    if issues:
-        raise SpecError(issues)
-    if not check:
-        for item in files:
-            if item.changed:
-                _write(Path(item.path), item.formatted, root)
-    return FmtResult(tuple(files), written=not check)
-
-
-def _write(path: Path, text: str, root: str | Path | None = None) -> None:
-    """Replace the file atomically, keeping its permissions: an interrupted fmt leaves either
-    the old file or the new one, never half of each."""
-    fsio.atomic_write(path, text, what="router file", root=root)
-
-
-__all__ = ["FmtResult", "FormattedFile", "format_paths", "format_text"]
