@@ -208,13 +208,16 @@ def test_atomic_write_directory_symlink_out_of_the_root(tmp_path: Path) -> None:
 
 
 def test_the_three_old_atomic_writers_are_gone() -> None:
-    """plan, fmt, importer and costplan write through fsio only."""
+    """plan, fmt, importer, costplan and every CLI command write through fsio only."""
     src = Path(fsio.__file__).parent
-    for name in ("plan.py", "fmt.py", "importer.py", "costplan.py"):
-        text = (src / name).read_text(encoding="utf-8")
-        assert "mkstemp" not in text, name
-        assert "os.replace" not in text, name
-        assert "write_text(" not in text, name
+    paths = [src / name for name in ("plan.py", "importer.py", "costplan.py")]
+    paths += sorted((src / "fmt").glob("*.py")) + sorted((src / "cli").glob("*.py"))
+    assert len(paths) > 5  # the packages are really there
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        assert "mkstemp" not in text, path.name
+        assert "os.replace" not in text, path.name
+        assert "write_text(" not in text, path.name
 
 
 # --- through the CLI ------------------------------------------------------------------------
