@@ -79,7 +79,6 @@ CLI_IMPORTERS = frozenset({"__main__"})
 MODULE_LINE_CAP = 500
 # Modules over the cap today, with the most lines each may have. Only ever lowered or removed.
 MODULE_LINE_ALLOWLIST: dict[str, int] = {
-    "client": 1310,
     "spec": 1170,
     "emulator.server": 1000,
 }
@@ -164,7 +163,7 @@ def test_the_scan_sees_the_code() -> None:
     # A scan that finds nothing passes every rule: make sure it is looking at the real tree.
     names = set(modules())
     assert {"cli", "client", "spec", "diff", "plan", "render", "apply", "workflow"} <= names
-    assert any(i.module == "client" and i.target == "httpx" for i in imports())
+    assert any(layer(i.module) == "client" and i.target == "httpx" for i in imports())
     assert any(layer(i.module) == "cli" and i.target == "click" for i in imports())
 
 
