@@ -80,7 +80,6 @@ MODULE_LINE_CAP = 500
 # Modules over the cap today, with the most lines each may have. Only ever lowered or removed.
 MODULE_LINE_ALLOWLIST: dict[str, int] = {
     "client": 1310,
-    "spec": 1170,
     "emulator.server": 1000,
 }
 
