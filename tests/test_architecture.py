@@ -79,7 +79,6 @@ CLI_IMPORTERS = frozenset({"__main__"})
 MODULE_LINE_CAP = 500
 # Modules over the cap today, with the most lines each may have. Only ever lowered or removed.
 MODULE_LINE_ALLOWLIST: dict[str, int] = {
-    "spec": 1170,
     "emulator.server": 1000,
 }
 

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 import yaml
 
-from routerctl import spec
 from routerctl.errors import Issue, SpecError
 from routerctl.spec import MAX_DEPTH, parse_document
+from routerctl.spec import document as spec_document  # where the reader (and its yaml) lives
 
 TOO_DEEP = "values are nested more than 32 levels deep; a router file needs 4"
 ROUTERCTL = Path(sys.executable).parent / "routerctl"
@@ -121,7 +121,7 @@ def test_a_composer_that_refuses_deep_documents_is_never_reached(monkeypatch):
         composed.append(text)
         raise nesting_error(text, len(text) // 2, yaml.composer.ComposerError)
 
-    monkeypatch.setattr(spec.yaml, "compose", refusing_compose)
+    monkeypatch.setattr(spec_document.yaml, "compose", refusing_compose)
     for make in (flow, block, mapping):
         issue = parse_error(make(40))
         assert (issue.message, issue.code) == (TOO_DEEP, "too-deep")
@@ -136,17 +136,17 @@ def test_libyaml_scanner_limit_falls_back_to_the_python_parser(monkeypatch):
 
     def limited_parse(text: str, Loader: Any) -> Iterator[yaml.Event]:
         calls.append(Loader.__name__)
-        if Loader is not spec._Loader:
+        if Loader is not spec_document._Loader:
             yield from real_parse(text, Loader=Loader)
             return
         events = real_parse(text, Loader=Loader)
         yield next(iter(events))
         raise nesting_error(text, 3 + 1001, yaml.scanner.ScannerError)
 
-    monkeypatch.setattr(spec.yaml, "parse", limited_parse)
+    monkeypatch.setattr(spec_document.yaml, "parse", limited_parse)
     issue = parse_error(flow(5000))
     assert (issue.line, issue.col, issue.message) == (*SHAPES["flow"][1], TOO_DEEP)
-    assert calls == [spec._Loader.__name__, "SafeLoader"]
+    assert calls == [spec_document._Loader.__name__, "SafeLoader"]
 
 
 def test_other_yaml_errors_still_get_the_parsers_message():
