@@ -192,7 +192,8 @@ def money(value: object, *, high: float = 1e6) -> float | None:
 Shape = Any
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """What a JSON value is, in words, for messages (`a list`, `null`)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -233,7 +234,7 @@ def shape_problem(value: Any, shape: Shape, where: str = "") -> str:
         fitting = next((o for o in options if _fits(item, o)), _MISSING)
         if fitting is _MISSING:
             names = sorted({_shape_name(o) for o in options})
-            return f"{place or 'the document'}: expected {' or '.join(names)}, got {_kind(item)}"
+            return f"{place or 'the document'}: expected {' or '.join(names)}, got {kind_of(item)}"
         prefix = f"{place}." if place else ""
         if isinstance(fitting, list):
             stack.extend((v, fitting[0], f"{place}[{i}]") for i, v in enumerate(item))

@@ -144,20 +144,6 @@ def _keys(data: Mapping[str, Any]) -> str:
     return ", ".join(_one_line(str(k), 40) for k in sorted(map(str, data))[:8])
 
 
-def _describe(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
-
-
 def _is_error_body(data: Mapping[str, Any]) -> bool:
     return isinstance(data.get("id"), str) and isinstance(data.get("message"), str)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from routerctl import fsio, redact
@@ -66,30 +67,70 @@ def _register_file_text(text: str) -> None:
         redact.register(word)
 
 
+@dataclass(frozen=True)
+class SecretSource:
+    """Where one kind of secret comes from, and how messages name it."""
+
+    file_what: str  # fsio's word for the file ("token file")
+    file_name: str  # how messages name a file of it, {} for the path
+    in_file: str  # how messages name the secret read from a file, {} for the path
+    env_vars: tuple[str, ...]
+    env_label: str  # how messages name a variable, {} for its name
+    missing: str  # the whole message when nothing is set
+
+
+TOKEN_SOURCE = SecretSource(
+    file_what="token file",
+    file_name="token file {}",
+    in_file="the token in {}",
+    env_vars=TOKEN_ENV_VARS,
+    env_label="{}",
+    missing="no DigitalOcean API token: pass --token-file FILE, or set DIGITALOCEAN_TOKEN or "
+    "DIGITALOCEAN_ACCESS_TOKEN",
+)
+MODEL_KEY_SOURCE = SecretSource(
+    file_what="key file",
+    file_name="the model access key file {}",
+    in_file="the model access key in {}",
+    env_vars=("MODEL_ACCESS_KEY", "GRADIENT_MODEL_ACCESS_KEY"),
+    env_label="${}",
+    missing="no model access key: set MODEL_ACCESS_KEY (or GRADIENT_MODEL_ACCESS_KEY), or pass "
+    "--key-file. Create one under Serverless Inference → Model Access Keys",
+)
+
+
+def resolve_secret(
+    source: SecretSource, *, path: str | None, environ: Mapping[str, str] | None = None
+) -> str:
+    """The one lookup behind the API token and the model access key: the file (stripped,
+    read with fsio's bounds, every word of it registered for scrubbing), else the first
+    non-empty variable (empty counts as unset, Terraform's rule), else ConfigError."""
+    env = os.environ if environ is None else environ
+    if path is not None:  # an empty --token-file "" is an error, never a silent fallback
+        try:  # fsio: regular file, bounded, a FIFO never blocks (issue 14)
+            text = fsio.read_text(path, limit=fsio.SECRET_LIMIT, what=source.file_what)
+        except fsio.FileProblem as exc:
+            raise ConfigError(
+                f"cannot read {source.file_name.format(path)}: {exc.detail}"
+            ) from None
+        _register_file_text(text)
+        secret = text.strip()
+        if not secret:
+            raise ConfigError(f"{source.file_name.format(path)} is empty")
+        return _check_secret(secret, source.in_file.format(path))
+    for name in source.env_vars:
+        value = env.get(name, "").strip()
+        if value:
+            return _check_secret(value, source.env_label.format(name))
+    raise ConfigError(source.missing)
+
+
 def resolve_token(
     *, token_file: str | None = None, environ: Mapping[str, str] | None = None
 ) -> str:
     """The API token: `--token-file` (stripped), then DIGITALOCEAN_TOKEN, then
     DIGITALOCEAN_ACCESS_TOKEN. Empty variables count as unset (Terraform's rule)."""
-    env = os.environ if environ is None else environ
-    if token_file is not None:
-        try:  # fsio: regular file, bounded, a FIFO never blocks (issue 14)
-            text = fsio.read_text(token_file, limit=fsio.SECRET_LIMIT, what="token file")
-        except fsio.FileProblem as exc:
-            raise ConfigError(f"cannot read token file {token_file}: {exc.detail}") from None
-        _register_file_text(text)
-        token = text.strip()
-        if not token:
-            raise ConfigError(f"token file {token_file} is empty")
-        return _check_secret(token, f"the token in {token_file}")
-    for name in TOKEN_ENV_VARS:
-        value = env.get(name, "").strip()
-        if value:
-            return _check_secret(value, name)
-    raise ConfigError(
-        "no DigitalOcean API token: pass --token-file FILE, or set DIGITALOCEAN_TOKEN or "
-        "DIGITALOCEAN_ACCESS_TOKEN"
-    )
+    return resolve_secret(TOKEN_SOURCE, path=token_file, environ=environ)
 
 
 def resolve_api_url(flag: str | None = None, environ: Mapping[str, str] | None = None) -> str:
@@ -119,26 +160,7 @@ def resolve_model_key(
 ) -> str:
     """The model access key for inference: --key-file, then MODEL_ACCESS_KEY, then
     GRADIENT_MODEL_ACCESS_KEY. It is a secret exactly like the API token."""
-    env = os.environ if environ is None else environ
-    if key_file:
-        try:  # fsio: regular file, bounded, a FIFO never blocks (issue 14)
-            text = fsio.read_text(key_file, limit=fsio.SECRET_LIMIT, what="key file")
-        except fsio.FileProblem as exc:
-            where = f"the model access key file {key_file}"
-            raise ConfigError(f"cannot read {where}: {exc.detail}") from None
-        _register_file_text(text)
-        key = text.strip()
-        if not key:
-            raise ConfigError(f"the model access key file {key_file} is empty")
-        return _check_secret(key, f"the model access key in {key_file}")
-    for name in ("MODEL_ACCESS_KEY", "GRADIENT_MODEL_ACCESS_KEY"):
-        value = env.get(name, "").strip()
-        if value:
-            return _check_secret(value, f"${name}")
-    raise ConfigError(
-        "no model access key: set MODEL_ACCESS_KEY (or GRADIENT_MODEL_ACCESS_KEY), or pass "
-        "--key-file. Create one under Serverless Inference → Model Access Keys"
-    )
+    return resolve_secret(MODEL_KEY_SOURCE, path=key_file, environ=environ)
 
 
 def resolve_inference_url(flag: str | None = None, environ: Mapping[str, str] | None = None) -> str:

@@ -7,8 +7,8 @@ from functools import partial
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
+from routerctl.bounds import kind_of as _describe  # one wording for JSON kinds
 from routerctl.client.connection import (
-    _describe,
     _display,
     _is_error_body,
     _keys,

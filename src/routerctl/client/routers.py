@@ -13,7 +13,8 @@ from pydantic import ValidationError
 
 from routerctl import redact
 from routerctl.bounds import bounded_prices
-from routerctl.client.connection import _describe, _is_error_body, _keys, _one_line, _Reply
+from routerctl.bounds import kind_of as _describe  # one wording for JSON kinds
+from routerctl.client.connection import _is_error_body, _keys, _one_line, _Reply
 from routerctl.client.pages import Pages
 from routerctl.errors import ApiResponseError, ApiStatusError
 from routerctl.models import ROUTERS_PATH, LiveRouter
