@@ -79,7 +79,7 @@ CLI_IMPORTERS = frozenset({"__main__"})
 MODULE_LINE_CAP = 500
 # Modules over the cap today, with the most lines each may have. Only ever lowered or removed.
 MODULE_LINE_ALLOWLIST: dict[str, int] = {
-    "emulator.server": 1000,
+    "emulator.server": 700,  # handlers only; the HTTP plumbing is emulator/http.py
 }
 
 COMMAND_LINE_CAP = 60

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from routerctl.emulator.state import bad_request, now_rfc3339
 
 if TYPE_CHECKING:
-    from routerctl.emulator.server import _Reply, _Request
+    from routerctl.emulator.http import _Reply, _Request
 
 
 class AgentStore:
@@ -91,12 +91,12 @@ class AgentsMixin:
         return self._agents.list()
 
     def _list_agents(self, req: _Request, params: dict[str, str]) -> _Reply:
-        from routerctl.emulator.server import _Reply  # the server module imports this one
+        from routerctl.emulator.http import _Reply
 
         return _Reply(200, self._paginate(req, "agents", self.agents()))
 
     def _control_agents(self, req: _Request, params: dict[str, str]) -> _Reply:
-        from routerctl.emulator.server import _Reply
+        from routerctl.emulator.http import _Reply
 
         body = self._control_body(req)
         fields = {k: v for k, v in body.items() if k not in ("name", "model_router", "uuid")}

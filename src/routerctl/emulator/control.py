@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from routerctl.emulator.server import _Reply
+    from routerctl.emulator.http import _Reply
     from routerctl.emulator.state import RouterStore
 
 
@@ -16,6 +16,6 @@ class StoreControl:
     _store: RouterStore
 
     def _control_routers(self, req: Any, params: dict[str, str]) -> _Reply:
-        from routerctl.emulator.server import _Reply  # the server module imports this one
+        from routerctl.emulator.http import _Reply
 
         return _Reply(200, {"model_routers": self._store.every()})
