@@ -55,6 +55,13 @@ def test_agents_match_by_uuid_and_by_name_only_without_a_uuid() -> None:
     assert [a.name for a in found] == ["alpha", "by-name", "zeta"]
 
 
+def test_a_uuid_in_other_case_is_the_same_router() -> None:
+    # Found in review: an upper-case echo of the uuid let a rename through.
+    live_uuid = "0b7f3c1e-5a2d-4c8e-9f10-aa11bb22cc33"
+    agents = [{"uuid": "a-1", "name": "bot", "model_router": {"uuid": live_uuid.upper()}}]
+    assert [a.name for a in agents_using(agents, uuid=live_uuid, name="app-old")] == ["bot"]
+
+
 def test_annotate_plan_names_agents_on_deletes_and_renames_only() -> None:
     agents = [
         {"uuid": "a-1", "name": "bot", "model_router": {"uuid": "r-1"}},

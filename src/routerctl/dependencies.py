@@ -66,7 +66,10 @@ def agents_using(
         if not isinstance(agent, Mapping):
             continue
         ref_uuid, ref_name = router_of(agent)
-        if (ref_uuid and uuid and ref_uuid == uuid) or (not ref_uuid and ref_name == name):
+        # UUIDs compare case-insensitively: an upper-case echo of the same uuid is the same
+        # router, and missing it would let a delete or rename through.
+        same = bool(ref_uuid and uuid and ref_uuid.casefold() == uuid.casefold())
+        if same or (not ref_uuid and ref_name == name):
             ref = _agent(agent)
             found[(ref.name, ref.uuid)] = ref
     return tuple(found[k] for k in sorted(found))
