@@ -101,6 +101,7 @@ def plan_project(
         loaded = load_desired(project, strict=strict)
         scope = None if asked is None else _changed_scope(project, loaded, asked.result())
     specs = loaded.specs
+    targets = environment_targets(project, specs, targets)
     prune_settings = project.prune_settings
     ownership = project_ownership(project, loaded.specs)
     only = scope.names if scope is not None else None
@@ -167,6 +168,21 @@ def plan_project(
         spec_warnings=tuple(loaded.warnings),
         notes=tuple(notes),
         specs=tuple(loaded.specs),
+    )
+
+
+def environment_targets(
+    project: Project, specs: Sequence[RouterSpec], targets: Sequence[str]
+) -> tuple[str, ...]:
+    """In an environment, `--target` takes a router's file name (`app-a`) as well as its live
+    name (`app-a-staging`), as completion offers and `routerctl test` accepts: a file's name
+    means that file's router here, never a same-named router of another environment."""
+    overlay = project.overlay
+    if overlay is None:
+        return tuple(targets)
+    mapped = {s.name for s in specs} | {old for s in specs for old in s.renamed_from}
+    return tuple(
+        t if t in mapped or overlay.rename(t) not in mapped else overlay.rename(t) for t in targets
     )
 
 

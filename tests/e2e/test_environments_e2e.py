@@ -111,3 +111,29 @@ def test_plan_shows_monthly_cost_before_and_after(repo_copy, emulator):
     row = as_json["costs"]["routers"][0]
     assert row["name"] == "triage-router"
     assert row["delta_monthly"] == pytest.approx(-62.0)
+
+
+def test_a_target_by_file_name_means_this_environments_router(repo_copy, emulator):
+    # Found in review: with both triage-router and triage-router-staging live, --env staging
+    # --target triage-router matched the default environment's copy and planned nothing.
+    assert run("apply", "--auto-approve").exit_code == 0
+    assert run("apply", "--env", "staging", "--auto-approve").exit_code == 0
+    path = repo_copy / "routers" / "triage-router.yaml"
+    text = path.read_text(encoding="utf-8")  # the classifier's text: the overlay keeps it
+    path.write_text(text.replace("description: Categorize", "description: Edited. Categorize"))
+    planned = run("plan", "--env", "staging", "--target", "triage-router", "--detailed-exitcode")
+    assert planned.exit_code == 2, planned.stdout + planned.stderr
+    assert "Plan: 0 to create, 1 to update, 0 to delete." in planned.stdout
+    applied = run("apply", "--env", "staging", "--target", "triage-router", "--auto-approve")
+    assert applied.exit_code == 0, applied.stderr
+
+    def classifier(router: dict) -> str:
+        policies = router["config"]["policies"]
+        task = next(
+            p for p in policies if (p.get("custom_task") or {}).get("name") == "classify_ticket"
+        )
+        return task["custom_task"]["description"]
+
+    live = by_name(emulator)
+    assert classifier(live["triage-router-staging"]).startswith("Edited. ")
+    assert not classifier(live["triage-router"]).startswith("Edited. ")  # default untouched
