@@ -1,6 +1,6 @@
 """Generate the layer table in docs/architecture.md from the code's own imports.
 
-Each row is a layer (a top-level module or package under src/routerctl), its size, and the
+Each row is a layer (a top-level module or package under src/routerctl), its module count, and the
 routerctl layers it imports at run time (`if TYPE_CHECKING:` imports are types, not edges).
 tests/test_architecture.py checks that the document is current.
 
@@ -71,12 +71,13 @@ def graph() -> tuple[dict[str, set[str]], dict[str, int], dict[str, int]]:
 def table() -> str:
     edges, lines, modules = graph()
     rows = [
-        "| layer | modules | lines | imports (run time) |",
-        "|---|---:|---:|---|",
+        "| layer | modules | imports (run time) |",
+        "|---|---:|---|",
     ]
     for layer in sorted(edges, key=lambda name: (name.startswith("_"), name)):
         imports = ", ".join(f"`{t}`" for t in sorted(edges[layer])) or "—"
-        rows.append(f"| `{layer}` | {modules[layer]} | {lines[layer]:,} | {imports} |")
+        # No line counts: the table changes only when the structure does, not on every edit.
+        rows.append(f"| `{layer}` | {modules[layer]} | {imports} |")
     return "\n".join(rows) + "\n"
 
 
