@@ -86,3 +86,18 @@ def routing_matcher() -> dict[str, Any]:
 
     predictor = LexicalPredictor(threshold=MATCH_THRESHOLD, exemplar_weight=0.0)
     return {"matcher": as_matcher(predictor)}
+
+
+def fake_clock_options(handler: Any, time: FakeTime, events: list[str]) -> dict[str, Any]:
+    """The client keywords every respx-backed client test shares: requests to `handler`,
+    events recorded, and time, wall clock and jitter all fake, so retries cost nothing."""
+    import httpx
+
+    return {
+        "transport": httpx.MockTransport(handler),
+        "on_event": events.append,
+        "sleep": time.sleep,
+        "clock": time.clock,
+        "wall_clock": time.wall,
+        "rng": CapRng(),
+    }

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import respx
 
-from fakes import CapRng, FakeTime
+from fakes import FakeTime, fake_clock_options
 from routerctl import client as client_module
 from routerctl.client import (
     DEFAULT_API_URL,
@@ -58,12 +58,7 @@ def make_client(
             "base_url": BASE,
             "parallelism": 4,
             "retry": RetryPolicy(max_attempts=4, max_total_seconds=120.0),
-            "transport": httpx.MockTransport(api.handler),
-            "on_event": events.append,
-            "sleep": fake_time.sleep,
-            "clock": fake_time.clock,
-            "wall_clock": fake_time.wall,
-            "rng": CapRng(),
+            **fake_clock_options(api.handler, fake_time, events),
         }
         options.update(overrides)
         made.append(RouterClient(**options))

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import respx
 
-from fakes import CapRng, FakeTime
+from fakes import FakeTime, fake_clock_options
 from routerctl.client import (
     DEFAULT_INFERENCE_URL,
     InferenceClient,
@@ -53,12 +53,7 @@ def make_client(
             "key": model_key,
             "base_url": BASE,
             "retry": RetryPolicy(max_attempts=3, max_total_seconds=60.0),
-            "transport": httpx.MockTransport(api.handler),
-            "on_event": events.append,
-            "sleep": fake_time.sleep,
-            "clock": fake_time.clock,
-            "wall_clock": fake_time.wall,
-            "rng": CapRng(),
+            **fake_clock_options(api.handler, fake_time, events),
         }
         options.update(overrides)
         made.append(InferenceClient(**options))
