@@ -36,15 +36,13 @@ def _typing_lines(tree: ast.Module) -> set[int]:
     return lines
 
 
-def graph() -> tuple[dict[str, set[str]], dict[str, int], dict[str, int]]:
-    """layer -> layers it imports; layer -> lines; layer -> modules."""
+def graph() -> tuple[dict[str, set[str]], dict[str, int]]:
+    """layer -> layers it imports; layer -> modules."""
     edges: dict[str, set[str]] = defaultdict(set)
-    lines: dict[str, int] = defaultdict(int)
     modules: dict[str, int] = defaultdict(int)
     for path in sorted(SRC.rglob("*.py")):
         layer = _layer(path)
         text = path.read_text(encoding="utf-8")
-        lines[layer] += len(text.splitlines())
         modules[layer] += 1
         tree = ast.parse(text)
         typing_only = _typing_lines(tree)
@@ -65,11 +63,11 @@ def graph() -> tuple[dict[str, set[str]], dict[str, int], dict[str, int]]:
                     if known and target != layer:
                         edges[layer].add(target)
         edges.setdefault(layer, set())
-    return edges, lines, modules
+    return edges, modules
 
 
 def table() -> str:
-    edges, _lines, modules = graph()  # line counts are for callers that want sizes
+    edges, modules = graph()
     rows = [
         "| layer | modules | imports (run time) |",
         "|---|---:|---|",
